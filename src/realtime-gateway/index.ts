@@ -1,0 +1,156 @@
+import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { posix } from 'node:path';
+import { addRealtimeDependencies } from '../utils/dependencies';
+import { FeatureName, parseFeatureName } from '../utils/feature-name';
+import { absolute, detectHostProject, HostProject } from '../utils/host-project';
+import { ensureShutdownHooks, MainFileEdit, SHUTDOWN_HOOKS_CALL } from '../utils/main-file';
+import { addToModuleMetadata } from '../utils/module-metadata';
+import { findNearestModule, relativeImport } from '../utils/paths';
+import { renderTemplates } from '../utils/templates';
+import { Schema as RealtimeGatewayOptions } from './schema';
+
+/** Folder of the shared kit below the source root, created once and reused by every gateway. */
+const KIT_FOLDER = 'realtime';
+
+/** Everything the rules need, derived once from the options and the host tree. */
+interface GatewayPlan {
+  host: HostProject;
+  feature: FeatureName;
+  namespace: string;
+  featureDir: string;
+  kitDir: string;
+  e2eDir: string;
+  /** Module to register the feature module in; undefined with --skip-import. */
+  parentModule?: string;
+  options: RealtimeGatewayOptions;
+}
+
+/**
+ * `nest g realtime-gateway <name>`: a complete Socket.IO feature (gateway, DTOs, event maps, push service,
+ * unit and e2e specs) on top of the shared `src/realtime/` kit, registered in the nearest module.
+ */
+export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
+  return (tree: Tree) => {
+    const plan = planGateway(tree, options);
+    return chain([
+      addRealtimeDependencies({ nestMajor: plan.host.nestMajor, skipInstall: options.skipInstall }),
+      renderKit(plan),
+      renderFeature(plan),
+      registerFeatureModule(plan),
+      enableShutdownHooks(plan),
+    ]);
+  };
+}
+
+function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
+  const host = detectHostProject(tree, { project: options.project, sourceRoot: options.sourceRoot });
+  const feature = parseFeatureName(options.name, options.path);
+  const parentDir = posix.join(host.sourceRoot, feature.directory);
+  const featureDir = options.flat ? parentDir : posix.join(parentDir, feature.fileName);
+  const parentModule = options.skipImport
+    ? undefined
+    : options.module
+      ? resolveModuleOption(tree, host, options.module)
+      : findNearestModule(tree, parentDir, host.sourceRoot);
+  return {
+    host,
+    feature,
+    namespace: normalizeNamespace(options.namespace ?? feature.fileName),
+    featureDir,
+    kitDir: posix.join(host.sourceRoot, KIT_FOLDER),
+    e2eDir: posix.join(host.projectRoot, 'test'),
+    parentModule,
+    options,
+  };
+}
+
+function resolveModuleOption(tree: Tree, host: HostProject, module: string): string {
+  const candidates = [absolute(module), absolute(posix.join(host.sourceRoot, module))].flatMap((path) =>
+    path.endsWith('.ts') ? [path] : [path, `${path}.ts`, `${path}.module.ts`],
+  );
+  const found = candidates.find((path) => tree.exists(path));
+  if (!found) {
+    throw new SchematicsException(`--module "${module}" does not exist (looked for ${candidates.join(', ')}).`);
+  }
+  return found;
+}
+
+function normalizeNamespace(namespace: string): string {
+  const trimmed = namespace.trim().replace(/^\/+/, '');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_\-/]*$/.test(trimmed) || trimmed.includes('//')) {
+    throw new SchematicsException(
+      `--namespace "${namespace}" is not a valid Socket.IO namespace: use letters, digits, "-", "_" and "/" ` +
+        '(e.g. chat or /admin/chat).',
+    );
+  }
+  return `/${trimmed.replace(/\/+$/, '')}`;
+}
+
+function renderKit(plan: GatewayPlan): Rule {
+  return renderTemplates({
+    templateDir: 'realtime-kit',
+    targetDir: plan.kitDir,
+    data: { importExtension: plan.host.importExtension },
+    force: plan.options.force,
+  });
+}
+
+function renderFeature(plan: GatewayPlan): Rule {
+  const { host, feature, featureDir, kitDir, e2eDir } = plan;
+  const withSpecs = plan.options.spec !== false;
+  const data = {
+    ...feature,
+    namespace: plan.namespace,
+    importExtension: host.importExtension,
+    testRunner: host.testRunner,
+    kitImport: relativeImport(`${featureDir}/index.ts`, kitDir),
+  };
+  const e2eData = {
+    ...data,
+    featureImport: relativeImport(`${e2eDir}/index.ts`, featureDir),
+    kitImport: relativeImport(`${e2eDir}/index.ts`, kitDir),
+  };
+  const rules = [
+    renderTemplates({
+      templateDir: 'realtime-gateway/feature',
+      targetDir: featureDir,
+      data,
+      force: plan.options.force,
+      include: (path) => withSpecs || !path.endsWith('.spec.ts'),
+    }),
+  ];
+  if (withSpecs) {
+    rules.push(
+      renderTemplates({ templateDir: 'realtime-gateway/e2e', targetDir: e2eDir, data: e2eData, force: plan.options.force }),
+    );
+  }
+  return chain(rules);
+}
+
+function registerFeatureModule(plan: GatewayPlan): Rule {
+  return (tree: Tree) => {
+    if (!plan.parentModule) {
+      return;
+    }
+    const modulePath = posix.join(plan.featureDir, `${plan.feature.fileName}.module.ts`);
+    addToModuleMetadata(
+      tree,
+      plan.parentModule,
+      'imports',
+      `${plan.feature.className}Module`,
+      relativeImport(plan.parentModule, modulePath, plan.host.importExtension),
+    );
+  };
+}
+
+function enableShutdownHooks(plan: GatewayPlan): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    if (ensureShutdownHooks(tree, plan.host.mainPath) === MainFileEdit.NotUnderstood) {
+      context.logger.warn(
+        `Could not find \`const app = await NestFactory.create(...)\` in ${plan.host.mainPath}, so it was left ` +
+          `unchanged. Add this line after the application is created, so clients get "serverShutdown" on SIGTERM:\n` +
+          `  app.${SHUTDOWN_HOOKS_CALL};`,
+      );
+    }
+  };
+}

@@ -1,0 +1,85 @@
+import { chain, Rule, Tree } from '@angular-devkit/schematics';
+import {
+  addDependency,
+  DependencyType,
+  ExistingBehavior,
+  getDependency,
+  InstallBehavior,
+} from '@schematics/angular/utility/dependency';
+import { NestMajor } from './host-project';
+
+interface DependencySet {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+}
+
+/**
+ * Runtime dependencies of the generated code, per Nest major, as verified in fresh apps by our CI.
+ * `@nestjs/platform-socket.io` pins an exact socket.io; a second socket.io beside it duplicates the
+ * socket.io types and breaks the host's compile, so socket.io is always the version it pins.
+ */
+export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
+  11: {
+    dependencies: {
+      '@nestjs/jwt': '^11.0.2',
+      '@nestjs/platform-socket.io': '11.2.6',
+      '@nestjs/websockets': '^11.2.6',
+      'class-transformer': '^0.5.1',
+      'class-validator': '^0.15.1',
+      'socket.io': '4.8.3',
+    },
+    devDependencies: { 'socket.io-client': '^4.8.3' },
+  },
+  12: {
+    dependencies: {
+      '@nestjs/jwt': '^12.0.2',
+      '@nestjs/platform-socket.io': '12.1.1',
+      '@nestjs/websockets': '^12.1.1',
+      'class-transformer': '^0.5.1',
+      'class-validator': '^0.15.1',
+      'socket.io': '4.8.3',
+    },
+    devDependencies: { 'socket.io-client': '^4.8.3' },
+  },
+};
+
+export interface AddRealtimeDependenciesOptions {
+  nestMajor: NestMajor;
+  packageJsonPath?: string;
+  skipInstall?: boolean;
+}
+
+/**
+ * Adds the dependencies generated code needs to the host's package.json. Entries the host already has are
+ * left alone (in whichever section they are); new ones are inserted in order; one install task is scheduled per run unless `skipInstall`.
+ * When the host already installed `@nestjs/platform-socket.io`, socket.io follows the version it pins.
+ */
+export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions): Rule {
+  return (tree) => {
+    const { dependencies, devDependencies } = REALTIME_DEPENDENCIES[options.nestMajor];
+    const pinnedSocketIo = installedSocketIoPin(tree);
+    const runtime = pinnedSocketIo ? { ...dependencies, 'socket.io': pinnedSocketIo } : dependencies;
+    const install = options.skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
+    const add = (versions: Record<string, string>, type: DependencyType): Rule[] =>
+      Object.entries(versions)
+        .filter(([name]) => !getDependency(tree, name, options.packageJsonPath))
+        .map(([name, version]) =>
+        addDependency(name, version, {
+          type,
+          install,
+          existing: ExistingBehavior.Skip,
+          packageJsonPath: options.packageJsonPath,
+        }),
+      );
+    return chain([...add(runtime, DependencyType.Default), ...add(devDependencies, DependencyType.Dev)]);
+  };
+}
+
+function installedSocketIoPin(tree: Tree): string | undefined {
+  const manifest = tree.read('/node_modules/@nestjs/platform-socket.io/package.json')?.toString('utf-8');
+  if (!manifest) {
+    return undefined;
+  }
+  const pinned = (JSON.parse(manifest) as { dependencies?: Record<string, string> }).dependencies?.['socket.io'];
+  return pinned && /^\d+\.\d+\.\d+$/.test(pinned) ? pinned : undefined;
+}

@@ -1,0 +1,98 @@
+import { SchematicsException, Tree } from '@angular-devkit/schematics';
+import { getDecoratorMetadata, insertImport } from '@schematics/angular/utility/ast-utils';
+import { applyToUpdateRecorder, Change, InsertChange, NoopChange } from '@schematics/angular/utility/change';
+import { readSourceFile, ts } from './typescript';
+
+export type ModuleMetadataField = 'imports' | 'providers' | 'exports' | 'controllers';
+
+/**
+ * Adds `symbol` to one array of a Nest `@Module()` decorator and imports it from `importPath`, editing the
+ * TypeScript AST. Idempotent: a symbol already listed, or already imported, is left as it is.
+ *
+ * @example
+ * addToModuleMetadata(tree, '/src/app.module.ts', 'imports', 'ChatModule', './chat/chat.module');
+ */
+export function addToModuleMetadata(
+  tree: Tree,
+  modulePath: string,
+  field: ModuleMetadataField,
+  symbol: string,
+  importPath: string,
+): void {
+  const source = readSourceFile(tree, modulePath);
+  const metadata = getDecoratorMetadata(source, 'Module', '@nestjs/common')[0];
+  if (!metadata || !ts.isObjectLiteralExpression(metadata)) {
+    throw new SchematicsException(
+      `${modulePath} has no @Module({...}) decorator from @nestjs/common. ` +
+        'Pass --module with the module to register in, or --skip-import to register it yourself.',
+    );
+  }
+  const changes: Change[] = [
+    addToMetadataArray(source, modulePath, metadata, field, symbol),
+    insertImport(source, modulePath, symbol, importPath),
+  ];
+  const recorder = tree.beginUpdate(modulePath);
+  applyToUpdateRecorder(recorder, changes);
+  tree.commitUpdate(recorder);
+}
+
+function addToMetadataArray(
+  source: ts.SourceFile,
+  modulePath: string,
+  metadata: ts.ObjectLiteralExpression,
+  field: ModuleMetadataField,
+  symbol: string,
+): Change {
+  const property = metadata.properties.find(
+    (candidate): candidate is ts.PropertyAssignment =>
+      ts.isPropertyAssignment(candidate) && candidate.name.getText(source) === field,
+  );
+  if (!property) {
+    return insertProperty(source, modulePath, metadata, `${field}: [${symbol}]`);
+  }
+  const array = property.initializer;
+  if (!ts.isArrayLiteralExpression(array)) {
+    throw new SchematicsException(
+      `"${field}" in ${modulePath} is not an array literal, so ${symbol} cannot be added safely. ` +
+        `Add ${symbol} to it by hand, or pass --skip-import.`,
+    );
+  }
+  if (array.elements.some((element) => element.getText(source) === symbol)) {
+    return new NoopChange();
+  }
+  const last = array.elements[array.elements.length - 1];
+  if (!last) {
+    return new InsertChange(modulePath, array.getStart(source) + 1, symbol);
+  }
+  if (isMultiline(source, array)) {
+    const indent = indentationOf(source, last);
+    return new InsertChange(modulePath, last.getEnd(), `,\n${indent}${symbol}`);
+  }
+  return new InsertChange(modulePath, last.getEnd(), `, ${symbol}`);
+}
+
+function insertProperty(
+  source: ts.SourceFile,
+  modulePath: string,
+  metadata: ts.ObjectLiteralExpression,
+  text: string,
+): Change {
+  const first = metadata.properties[0];
+  if (!first) {
+    return new InsertChange(modulePath, metadata.getStart(source) + 1, `\n  ${text},\n`);
+  }
+  const separator = isMultiline(source, metadata) ? `,\n${indentationOf(source, first)}` : ', ';
+  return new InsertChange(modulePath, first.getStart(source), `${text}${separator}`);
+}
+
+function isMultiline(source: ts.SourceFile, node: ts.Node): boolean {
+  const { line: startLine } = source.getLineAndCharacterOfPosition(node.getStart(source));
+  const { line: endLine } = source.getLineAndCharacterOfPosition(node.getEnd());
+  return startLine !== endLine;
+}
+
+function indentationOf(source: ts.SourceFile, node: ts.Node): string {
+  const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
+  const lineStart = source.getLineStarts()[line];
+  return source.text.slice(lineStart, lineStart + character).replace(/\S/g, ' ');
+}

@@ -1,0 +1,69 @@
+import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { render } from 'ejs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
+
+/** Root of the EJS templates shipped with the package (same depth from src/ and dist/). */
+export const TEMPLATES_ROOT = join(__dirname, '..', '..', 'templates');
+
+export interface RenderTemplatesOptions {
+  /** Folder below templates/ (e.g. 'realtime-gateway/feature'), or an absolute path. */
+  templateDir: string;
+  /** Tree folder the rendered files go to. */
+  targetDir: string;
+  /** Values the templates read; `fileName` also replaces `__name__` in file names. */
+  data: Record<string, unknown> & { fileName?: string };
+  /** Overwrite existing files that differ from the rendered output. */
+  force?: boolean;
+  /** Returns false for a rendered path (relative to targetDir) that should not be written. */
+  include?: (path: string) => boolean;
+}
+
+/**
+ * Renders every `*.ejs` file of a template folder with EJS and writes it to the tree, named as the file it
+ * becomes (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`). Files starting with `_` are partials, used
+ * through `<%- include('_partial.ejs') %>` and never written themselves.
+ *
+ * Respects the user's edits: a file that exists with the same content is left alone, one that differs is
+ * kept and reported, unless `force` is set.
+ */
+export function renderTemplates(options: RenderTemplatesOptions): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const sourceDir = isAbsolute(options.templateDir) ? options.templateDir : join(TEMPLATES_ROOT, options.templateDir);
+    for (const templatePath of listTemplates(sourceDir)) {
+      const outputName = relative(sourceDir, templatePath)
+        .split('\\')
+        .join('/')
+        .replace(/__name__/g, options.data.fileName ?? '__name__')
+        .replace(/\.ejs$/, '');
+      if (options.include && !options.include(outputName)) {
+        continue;
+      }
+      const content = render(readFileSync(templatePath, 'utf-8'), options.data, { filename: templatePath });
+      writeRespectingEdits(tree, context, `${options.targetDir}/${outputName}`, content, options.force ?? false);
+    }
+  };
+}
+
+function listTemplates(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.name.startsWith('_')) {
+      return [];
+    }
+    return entry.isDirectory() ? listTemplates(path) : entry.name.endsWith('.ejs') ? [path] : [];
+  });
+}
+
+function writeRespectingEdits(tree: Tree, context: SchematicContext, path: string, content: string, force: boolean) {
+  const existing = tree.read(path)?.toString('utf-8');
+  if (existing === undefined) {
+    tree.create(path, content);
+  } else if (existing !== content) {
+    if (force) {
+      tree.overwrite(path, content);
+    } else {
+      context.logger.warn(`Kept ${path}: it differs from the generated version. Use --force to overwrite it.`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+import { SchematicsException } from '@angular-devkit/schematics';
+import { detectHostProject, Linter, ModuleSystem, TestRunner } from '../../src/utils/host-project';
+import { addMonorepoApp, createNestAppTree } from '../fixtures/nest-app';
+
+describe('detectHostProject', () => {
+  it('describes a Nest 11 app as CommonJS with Jest and ESLint', () => {
+    const host = detectHostProject(createNestAppTree(11));
+    expect(host).toMatchObject({
+      nestMajor: 11,
+      moduleSystem: ModuleSystem.CommonJs,
+      importExtension: '',
+      testRunner: TestRunner.Jest,
+      linter: Linter.Eslint,
+      projectRoot: '/',
+      sourceRoot: '/src',
+      mainPath: '/src/main.ts',
+    });
+  });
+
+  it('describes a Nest 12 app as ESM with Vitest and oxlint', () => {
+    const host = detectHostProject(createNestAppTree(12));
+    expect(host).toMatchObject({
+      nestMajor: 12,
+      moduleSystem: ModuleSystem.Esm,
+      importExtension: '.js',
+      testRunner: TestRunner.Vitest,
+      linter: Linter.Oxlint,
+    });
+  });
+
+  describe('monorepo', () => {
+    it('uses the project named by --project', () => {
+      const tree = createNestAppTree(11);
+      addMonorepoApp(tree, 'admin');
+      const host = detectHostProject(tree, { project: 'admin' });
+      expect(host).toMatchObject({
+        projectName: 'admin',
+        projectRoot: '/apps/admin',
+        sourceRoot: '/apps/admin/src',
+        mainPath: '/apps/admin/src/main.ts',
+      });
+    });
+
+    it('finds the project from the source root the Nest CLI passes', () => {
+      const tree = createNestAppTree(12);
+      addMonorepoApp(tree, 'admin');
+      expect(detectHostProject(tree, { sourceRoot: 'apps/admin/src' })).toMatchObject({
+        projectName: 'admin',
+        projectRoot: '/apps/admin',
+      });
+    });
+
+    it('defaults to the monorepo default project', () => {
+      const tree = createNestAppTree(11);
+      addMonorepoApp(tree, 'admin');
+      expect(detectHostProject(tree)).toMatchObject({ projectName: 'svc', sourceRoot: '/apps/svc/src' });
+    });
+
+    it('rejects an unknown project and lists the known ones', () => {
+      const tree = createNestAppTree(11);
+      addMonorepoApp(tree, 'admin');
+      expect(() => detectHostProject(tree, { project: 'nope' })).toThrow(/Known projects: svc, admin/);
+    });
+  });
+
+  describe('trees that are not a supported Nest app', () => {
+    it('fails without package.json', () => {
+      const tree = createNestAppTree(11);
+      tree.delete('/package.json');
+      expect(() => detectHostProject(tree)).toThrow(SchematicsException);
+      expect(() => detectHostProject(tree)).toThrow(/No package.json/);
+    });
+
+    it('fails when @nestjs/core is not a dependency', () => {
+      const tree = createNestAppTree(11);
+      tree.overwrite('/package.json', JSON.stringify({ name: 'x', dependencies: { express: '^5.0.0' } }));
+      expect(() => detectHostProject(tree)).toThrow(/not a Nest application: package.json has no @nestjs\/core/);
+    });
+
+    it('fails on a Nest major we do not generate for', () => {
+      const tree = createNestAppTree(11);
+      tree.overwrite('/package.json', JSON.stringify({ dependencies: { '@nestjs/core': '^10.4.0' } }));
+      expect(() => detectHostProject(tree)).toThrow(/"\^10.4.0" is not supported/);
+    });
+
+    it('fails when the entry file is missing', () => {
+      const tree = createNestAppTree(12);
+      tree.delete('/src/main.ts');
+      expect(() => detectHostProject(tree)).toThrow(/Cannot find the application entry file \/src\/main.ts/);
+    });
+
+    it('fails on a package.json that is not JSON', () => {
+      const tree = createNestAppTree(12);
+      tree.overwrite('/package.json', '{ nope');
+      expect(() => detectHostProject(tree)).toThrow(/package.json is not valid JSON/);
+    });
+  });
+});
