@@ -1,5 +1,5 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
-import { getDecoratorMetadata, insertImport } from '@schematics/angular/utility/ast-utils';
+import { insertImport } from '@schematics/angular/utility/ast-utils';
 import { applyToUpdateRecorder, Change, InsertChange, NoopChange } from '@schematics/angular/utility/change';
 import { readSourceFile, ts } from './typescript';
 
@@ -20,8 +20,8 @@ export function addToModuleMetadata(
   importPath: string,
 ): void {
   const source = readSourceFile(tree, modulePath);
-  const metadata = getDecoratorMetadata(source, 'Module', '@nestjs/common')[0];
-  if (!metadata || !ts.isObjectLiteralExpression(metadata)) {
+  const metadata = findModuleMetadata(source);
+  if (!metadata) {
     throw new SchematicsException(
       `${modulePath} has no @Module({...}) decorator from @nestjs/common. ` +
         'Pass --module with the module to register in, or --skip-import to register it yourself.',
@@ -34,6 +34,44 @@ export function addToModuleMetadata(
   const recorder = tree.beginUpdate(modulePath);
   applyToUpdateRecorder(recorder, changes);
   tree.commitUpdate(recorder);
+}
+
+/**
+ * The object literal of `@Module({...})` on a class of the file, where `Module` is imported from
+ * @nestjs/common under any local name. (@schematics/angular's getDecoratorMetadata only sees @angular/ imports.)
+ */
+export function findModuleMetadata(source: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
+  const localNames = new Set<string>();
+  for (const statement of source.statements) {
+    const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+    const fromNestCommon =
+      ts.isImportDeclaration(statement) &&
+      ts.isStringLiteral(statement.moduleSpecifier) &&
+      statement.moduleSpecifier.text === '@nestjs/common';
+    if (fromNestCommon && bindings && ts.isNamedImports(bindings)) {
+      bindings.elements
+        .filter((element) => (element.propertyName ?? element.name).text === 'Module')
+        .forEach((element) => localNames.add(element.name.text));
+    }
+  }
+  for (const statement of source.statements) {
+    if (!ts.isClassDeclaration(statement)) {
+      continue;
+    }
+    for (const decorator of ts.getDecorators(statement) ?? []) {
+      const call = decorator.expression;
+      if (
+        ts.isCallExpression(call) &&
+        ts.isIdentifier(call.expression) &&
+        localNames.has(call.expression.text) &&
+        call.arguments[0] &&
+        ts.isObjectLiteralExpression(call.arguments[0])
+      ) {
+        return call.arguments[0];
+      }
+    }
+  }
+  return undefined;
 }
 
 function addToMetadataArray(

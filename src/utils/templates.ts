@@ -21,7 +21,7 @@ export interface RenderTemplatesOptions {
 
 /**
  * Renders every `*.ejs` file of a template folder with EJS and writes it to the tree, named as the file it
- * becomes (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`). Files starting with `_` are partials, used
+ * becomes (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`). Files starting with a single `_` are partials, used
  * through `<%- include('_partial.ejs') %>` and never written themselves.
  *
  * Respects the user's edits: a file that exists with the same content is left alone, one that differs is
@@ -48,11 +48,16 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
 function listTemplates(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.name.startsWith('_')) {
+    if (isPartial(entry.name)) {
       return [];
     }
     return entry.isDirectory() ? listTemplates(path) : entry.name.endsWith('.ejs') ? [path] : [];
   });
+}
+
+/** `_header.ejs` is a partial; `__name__.gateway.ts.ejs` is not (`__name__` is the name placeholder). */
+function isPartial(name: string): boolean {
+  return /^_(?!_)/.test(name);
 }
 
 function writeRespectingEdits(tree: Tree, context: SchematicContext, path: string, content: string, force: boolean) {

@@ -1,0 +1,64 @@
+import { HostTree } from '@angular-devkit/schematics';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
+import { ensureShutdownHooks, MainFileEdit } from '../../src/utils/main-file';
+import { readSourceFile, ts } from '../../src/utils/typescript';
+import { createNestAppTree } from '../fixtures/nest-app';
+
+/** The statements of bootstrap(), as text, read from the AST. */
+function bootstrapStatements(tree: UnitTestTree): string[] {
+  const source = readSourceFile(tree, '/src/main.ts');
+  const bootstrap = source.statements.find(ts.isFunctionDeclaration);
+  return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
+}
+
+describe('ensureShutdownHooks', () => {
+  it.each([11, 12] as const)('adds the call right after NestFactory.create in a Nest %i main.ts', (major) => {
+    const tree = createNestAppTree(major);
+    expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.Added);
+    expect(bootstrapStatements(tree)).toEqual([
+      'const app = await NestFactory.create(AppModule);',
+      'app.enableShutdownHooks([], { useProcessExit: true });',
+      'await app.listen(process.env.PORT ?? 3000);',
+    ]);
+  });
+
+  it('keeps the ESM top-level await and the CommonJS call of bootstrap()', () => {
+    const esm = createNestAppTree(12);
+    ensureShutdownHooks(esm, '/src/main.ts');
+    expect(esm.readContent('/src/main.ts')).toMatch(/\nawait bootstrap\(\);\n$/);
+    const cjs = createNestAppTree(11);
+    ensureShutdownHooks(cjs, '/src/main.ts');
+    expect(cjs.readContent('/src/main.ts')).toMatch(/\nbootstrap\(\);\n$/);
+  });
+
+  it('is idempotent', () => {
+    const tree = createNestAppTree(11);
+    ensureShutdownHooks(tree, '/src/main.ts');
+    const once = tree.readContent('/src/main.ts');
+    expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
+    expect(tree.readContent('/src/main.ts')).toBe(once);
+  });
+
+  it("respects the user's own enableShutdownHooks call", () => {
+    const tree = createNestAppTree(11);
+    const text = tree.readContent('/src/main.ts').replace('  await app.listen', '  app.enableShutdownHooks();\n  await app.listen');
+    tree.overwrite('/src/main.ts', text);
+    expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
+    expect(tree.readContent('/src/main.ts')).toBe(text);
+  });
+
+  it('uses the name the app variable has', () => {
+    const tree = createNestAppTree(11);
+    tree.overwrite('/src/main.ts', tree.readContent('/src/main.ts').replace(/\bapp\b/g, 'server'));
+    ensureShutdownHooks(tree, '/src/main.ts');
+    expect(bootstrapStatements(tree)[1]).toBe('server.enableShutdownHooks([], { useProcessExit: true });');
+  });
+
+  it('leaves a bootstrap it does not understand untouched', () => {
+    const tree = new UnitTestTree(new HostTree());
+    const text = `import { createApp } from './factory';\nvoid createApp().then((app) => app.listen(3000));\n`;
+    tree.create('/src/main.ts', text);
+    expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.NotUnderstood);
+    expect(tree.readContent('/src/main.ts')).toBe(text);
+  });
+});
