@@ -1,0 +1,99 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkChatContract } from './support/chat-contract';
+import { freshApp, installPackage, nest, snapshotSources } from './support/apps';
+import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
+import { recordTestCounts } from './support/report';
+import { run, runAllowingFailure } from './support/shell';
+
+/** Files our schematic writes for a feature, relative to the app. */
+const generatedPaths = (feature: string) => [`src/realtime`, `src/${feature}`, `test/${feature}.e2e-spec.ts`];
+
+describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
+  let app: string;
+
+  beforeAll(() => {
+    app = freshApp(major, 'gateway');
+    installPackage(app);
+    nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'chat']);
+  });
+
+  it('gets its dependencies installed by the schematic itself', () => {
+    const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf-8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies['@nestjs/websockets']).toMatch(new RegExp(`^\\^${major}\\.`));
+    expect(existsSync(join(app, 'node_modules/@nestjs/platform-socket.io/package.json'))).toBe(true);
+    expect(run('npm', ['ls', 'socket.io', '--all', '--parseable'], app).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('builds', () => {
+    run('npm', ['run', 'build'], app);
+    expect(existsSync(join(app, 'dist/main.js'))).toBe(true);
+  });
+
+  it('behaves as the contract says when started with node dist/main.js', async () => {
+    await checkChatContract(app);
+  });
+
+  it('lints with zero errors, and our files with zero warnings', () => {
+    run('npm', ['run', 'lint'], app);
+    const [command, args] = STRICT_LINT[major](generatedPaths('chat'));
+    run(command, args, app);
+  });
+
+  it('passes its generated unit tests', () => {
+    const output = run('npm', ['test'], app);
+    expect(output).toMatch(/chat\.gateway\.spec/);
+    recordTestCounts(`Nest ${major} unit`, output);
+  });
+
+  it('passes its generated e2e tests', () => {
+    const output = run('npm', ['run', 'test:e2e'], app);
+    expect(output).toMatch(/chat\.e2e-spec/);
+    recordTestCounts(`Nest ${major} e2e`, output);
+  });
+
+  it('changes nothing on disk when the schematic runs again', () => {
+    const before = snapshotSources(app);
+    nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'chat']);
+    expect(snapshotSources(app)).toEqual(before);
+  });
+
+  it('writes nothing for a bad name, and says why', () => {
+    const before = snapshotSources(app);
+    const result = runAllowingFailure('npx', ['nest', 'g', '-c', 'nest-realtime', 'realtime-gateway', '123abc'], app);
+    expect(result.output).toMatch(/"123abc" is not a valid feature name/);
+    expect(snapshotSources(app)).toEqual(before);
+  });
+
+  it('writes nothing with --dry-run', () => {
+    const before = snapshotSources(app);
+    const output = nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'news', '--dry-run']);
+    expect(output).toMatch(/src\/news\/news\.gateway\.ts/);
+    expect(snapshotSources(app)).toEqual(before);
+  });
+
+  describe('with a second gateway', () => {
+    beforeAll(() => {
+      nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'notifications']);
+    });
+
+    it('reuses the kit and registers both features once', () => {
+      const appModule = readFileSync(join(app, 'src/app.module.ts'), 'utf-8');
+      expect(appModule.match(/ChatModule/g)).toHaveLength(2);
+      expect(appModule.match(/NotificationsModule/g)).toHaveLength(2);
+      const main = readFileSync(join(app, 'src/main.ts'), 'utf-8');
+      expect(main.match(/enableShutdownHooks/g)).toHaveLength(1);
+    });
+
+    it('still builds, lints and passes every test', () => {
+      run('npm', ['run', 'build'], app);
+      run('npm', ['run', 'lint'], app);
+      const [command, args] = STRICT_LINT[major]([...generatedPaths('chat'), ...generatedPaths('notifications')]);
+      run(command, args, app);
+      recordTestCounts(`Nest ${major} unit, two gateways`, run('npm', ['test'], app));
+      recordTestCounts(`Nest ${major} e2e, two gateways`, run('npm', ['run', 'test:e2e'], app));
+    });
+  });
+});

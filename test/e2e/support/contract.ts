@@ -1,0 +1,140 @@
+/**
+ * Drives a generated app, started as a user starts it (`node dist/main.js`), with a plain socket.io-client
+ * and checks the wire contract of DESIGN.md section 4. Written independently of the generated tests: it
+ * signs its own tokens and knows nothing of the generated code but the contract.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { io, Socket } from 'socket.io-client';
+
+type Payload = Record<string, unknown>;
+
+export interface RunningApp {
+  url: string;
+  secret: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+export function signToken(secret: string, claims: Payload): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+export function tokenFor(app: RunningApp, userId: string, lifetimeSeconds = 300): string {
+  const now = Math.floor(Date.now() / 1000);
+  return signToken(app.secret, { sub: userId, iat: now, exp: now + lifetimeSeconds });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Starts `node dist/main.js` in production mode and resolves once it accepts socket.io connections. */
+export async function startApp(appDir: string, entry = 'dist/main.js'): Promise<RunningApp> {
+  const port = await freePort();
+  const secret = randomBytes(24).toString('hex');
+  const child = spawn(process.execPath, [entry], {
+    cwd: appDir,
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const app: RunningApp = { url: `http://127.0.0.1:${port}`, secret, process: child, output: () => output };
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`${entry} exited with code ${child.exitCode} before listening:\n${output}`);
+    }
+    if (await accepts(port)) {
+      return app;
+    }
+    await delay(100);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${entry} did not listen on port ${port} within 20 s:\n${output}`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A client on the namespace; resolves once connected, rejects with the connect_error message. */
+export function connect(app: RunningApp, namespace: string, token?: string): Promise<Socket> {
+  const socket = io(`${app.url}${namespace}`, {
+    transports: ['websocket'],
+    auth: token === undefined ? {} : { token },
+    reconnection: false,
+    forceNew: true,
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error: Error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** What the server answers to a refused handshake: the connect_error message, or 'connected' when it let us in. */
+export async function handshakeOutcome(app: RunningApp, namespace: string, token?: string): Promise<string> {
+  try {
+    const socket = await connect(app, namespace, token);
+    socket.close();
+    return 'connected';
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Records every event a socket receives, to assert on deliveries and on silence. */
+export class Inbox {
+  readonly events: Array<{ event: string; args: unknown[] }> = [];
+
+  constructor(socket: Socket) {
+    socket.onAny((event: string, ...args: unknown[]) => this.events.push({ event, args }));
+  }
+
+  named(event: string): Payload[] {
+    return this.events.filter((entry) => entry.event === event).map((entry) => entry.args[0] as Payload);
+  }
+
+  async next(event: string, timeoutMs = 3000): Promise<Payload> {
+    const seen = this.named(event).length;
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const received = this.named(event);
+      if (received.length > seen) {
+        return received[seen];
+      }
+      await delay(10);
+    }
+    throw new Error(`no "${event}" within ${timeoutMs} ms; received: ${JSON.stringify(this.events)}`);
+  }
+}
+
+export async function ack(socket: Socket, event: string, payload: unknown): Promise<Payload> {
+  return (await socket.timeout(3000).emitWithAck(event, payload)) as Payload;
+}

@@ -1,0 +1,13 @@
+/** The Nest CLI versions whose freshly scaffolded apps the harness (and `npm run demo`) generate into. */
+export const NEST_CLI_VERSIONS = { 11: '11.0.24', 12: '12.0.8' } as const;
+
+export type HostMajor = keyof typeof NEST_CLI_VERSIONS;
+export const HOST_MAJORS = Object.keys(NEST_CLI_VERSIONS).map(Number) as HostMajor[];
+
+/** How a host of each major checks code beyond its own `npm run lint`, which fixes and tolerates warnings. */
+export const STRICT_LINT: Record<HostMajor, (paths: string[]) => [string, string[]]> = {
+  // ESLint with typescript-eslint's type-checked rules and prettier, without --fix: warnings count.
+  11: (paths) => ['npx', ['eslint', '--max-warnings', '0', ...paths]],
+  // oxlint with type-aware rules, warnings turned into failures.
+  12: (paths) => ['npx', ['oxlint', '--type-aware', '--deny-warnings', ...paths]],
+};

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+
+export interface RunResult {
+  output: string;
+  status: number | null;
+}
+
+/** Output kept in a failure message: enough to see the error, short enough to read. */
+const FAILURE_TAIL_CHARS = 12_000;
+
+/**
+ * Runs a command to completion and returns its combined output; throws with the command, its exit status
+ * and the tail of its output when it fails, so a red harness says what broke.
+ */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  const result = runAllowingFailure(command, args, cwd, env);
+  if (result.status !== 0) {
+    throw new Error(
+      `\`${[command, ...args].join(' ')}\` failed in ${cwd} with exit status ${result.status}:\n` +
+        result.output.slice(-FAILURE_TAIL_CHARS),
+    );
+  }
+  return result.output;
+}
+
+/** Runs a command and returns its output and status without judging them. */
+export function runAllowingFailure(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    encoding: 'utf-8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.error) {
+    throw result.error;
+  }
+  return { output: `${result.stdout}${result.stderr}`, status: result.status };
+}
