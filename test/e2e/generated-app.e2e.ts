@@ -76,13 +76,17 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
 
   describe('with a second gateway', () => {
     beforeAll(() => {
-      nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'notifications']);
+      // Through the schematics CLI, which forwards every option (the Nest CLI rejects --namespace).
+      run('npx', ['schematics', 'nest-realtime:realtime-gateway', 'notifications', '--namespace=/v1/notifications'], app);
     });
 
     it('reuses the kit and registers both features once', () => {
       const appModule = readFileSync(join(app, 'src/app.module.ts'), 'utf-8');
       expect(appModule.match(/ChatModule/g)).toHaveLength(2);
       expect(appModule.match(/NotificationsModule/g)).toHaveLength(2);
+      expect(readFileSync(join(app, 'src/notifications/notifications.gateway.ts'), 'utf-8')).toContain(
+        "namespace: '/v1/notifications'",
+      );
       const main = readFileSync(join(app, 'src/main.ts'), 'utf-8');
       expect(main.match(/enableShutdownHooks/g)).toHaveLength(1);
     });

@@ -105,4 +105,8 @@ async function checkHandshake(app: RunningApp, namespace: string): Promise<void>
   );
   expect(await handshakeOutcome(app, namespace, signToken(app.secret, { exp: now + 60 }))).toMatch(/unauthorized/i);
   expect(await handshakeOutcome(app, namespace, tokenFor(app, 'alice'))).toBe('connected');
+  expect(await handshakeOutcome(app, namespace, tokenFor(app, 'alice'), 'header')).toBe('connected');
+  expect(await handshakeOutcome(app, namespace, signToken('another-secret', { sub: 'x' }), 'header')).toMatch(
+    /unauthorized/i,
+  );
 }

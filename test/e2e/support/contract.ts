@@ -82,10 +82,16 @@ export function delay(ms: number): Promise<void> {
 }
 
 /** A client on the namespace; resolves once connected, rejects with the connect_error message. */
-export function connect(app: RunningApp, namespace: string, token?: string): Promise<Socket> {
+export function connect(
+  app: RunningApp,
+  namespace: string,
+  token?: string,
+  via: 'auth' | 'header' = 'auth',
+): Promise<Socket> {
   const socket = io(`${app.url}${namespace}`, {
     transports: ['websocket'],
-    auth: token === undefined ? {} : { token },
+    auth: token !== undefined && via === 'auth' ? { token } : {},
+    extraHeaders: token !== undefined && via === 'header' ? { Authorization: `Bearer ${token}` } : {},
     reconnection: false,
     forceNew: true,
   });
@@ -99,9 +105,14 @@ export function connect(app: RunningApp, namespace: string, token?: string): Pro
 }
 
 /** What the server answers to a refused handshake: the connect_error message, or 'connected' when it let us in. */
-export async function handshakeOutcome(app: RunningApp, namespace: string, token?: string): Promise<string> {
+export async function handshakeOutcome(
+  app: RunningApp,
+  namespace: string,
+  token?: string,
+  via: 'auth' | 'header' = 'auth',
+): Promise<string> {
   try {
-    const socket = await connect(app, namespace, token);
+    const socket = await connect(app, namespace, token, via);
     socket.close();
     return 'connected';
   } catch (error) {

@@ -1,8 +1,10 @@
-/** The Nest CLI versions whose freshly scaffolded apps the harness (and `npm run demo`) generate into. */
-export const NEST_CLI_VERSIONS = { 11: '11.0.24', 12: '12.0.8' } as const;
+import versions from '../../../scripts/nest-cli-versions.json';
 
-export type HostMajor = keyof typeof NEST_CLI_VERSIONS;
-export const HOST_MAJORS = Object.keys(NEST_CLI_VERSIONS).map(Number) as HostMajor[];
+export type HostMajor = 11 | 12;
+
+/** The Nest CLI versions whose freshly scaffolded apps the harness and `npm run demo` generate into. */
+export const NEST_CLI_VERSIONS: Record<HostMajor, string> = { 11: versions['11'], 12: versions['12'] };
+export const HOST_MAJORS: HostMajor[] = [11, 12];
 
 /** How a host of each major checks code beyond its own `npm run lint`, which fixes and tolerates warnings. */
 export const STRICT_LINT: Record<HostMajor, (paths: string[]) => [string, string[]]> = {

@@ -1,0 +1,99 @@
+// npm run demo [-- --nest 11|12] [--port 3000] [--fresh]
+// Builds and packs nest-realtime, scaffolds (or reuses) a fresh Nest app in .demo/, applies our schematics
+// through the real Nest CLI, builds it and runs it with the in-memory adapter. Prints what a person needs to
+// connect with any socket.io client. Ctrl-C stops it cleanly.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    nest: { type: 'string', default: '12' },
+    port: { type: 'string', default: process.env.PORT ?? '3000' },
+    fresh: { type: 'boolean', default: false },
+  },
+});
+const cliVersions = JSON.parse(readFileSync(join(root, 'scripts/nest-cli-versions.json'), 'utf-8'));
+const cliVersion = cliVersions[args.nest];
+if (!cliVersion) {
+  fail(`--nest must be one of ${Object.keys(cliVersions).join(', ')} (got ${args.nest}).`);
+}
+
+const demoDir = join(root, '.demo');
+const appDir = join(demoDir, `nest${args.nest}`, 'realtime-demo');
+
+step('Building and packing nest-realtime');
+mkdirSync(demoDir, { recursive: true });
+readdirSync(demoDir).filter((file) => file.endsWith('.tgz')).forEach((file) => rmSync(join(demoDir, file)));
+sh('npm', ['pack', '--pack-destination', demoDir], root);
+const tarball = join(demoDir, readdirSync(demoDir).find((file) => file.endsWith('.tgz')));
+
+if (args.fresh || !existsSync(join(appDir, 'node_modules'))) {
+  step(`Scaffolding a fresh app with @nestjs/cli@${cliVersion}`);
+  rmSync(dirname(appDir), { recursive: true, force: true });
+  mkdirSync(dirname(appDir), { recursive: true });
+  sh('npx', ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'realtime-demo', '--package-manager', 'npm', '--skip-git'], dirname(appDir));
+} else {
+  step(`Reusing ${appDir} (pass --fresh to scaffold again)`);
+}
+
+step('Installing nest-realtime and generating the chat gateway with the Nest CLI');
+sh('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball], appDir);
+sh('npx', ['nest', 'g', '-c', 'nest-realtime', 'realtime-gateway', 'chat'], appDir);
+sh('npm', ['run', 'build'], appDir);
+
+const secret = `demo-${randomBytes(16).toString('hex')}`;
+const token = signDevToken(secret, 'demo-user');
+step('Starting the app (in-memory adapter: REDIS_URL is not set)');
+const child = spawn(process.execPath, ['dist/main.js'], {
+  cwd: appDir,
+  env: { ...process.env, PORT: args.port, JWT_SECRET: secret, NODE_ENV: 'development', CORS_ORIGINS: 'http://localhost:5173' },
+  stdio: 'inherit',
+});
+child.once('exit', (code, signal) => process.exit(signal ? 0 : code ?? 0));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => child.kill('SIGTERM'));
+}
+setTimeout(() => {
+  const url = `http://localhost:${args.port}`;
+  console.log(`
+  nest-realtime demo is running (Nest ${args.nest}, app in ${appDir})
+
+    URL        ${url}
+    Namespace  /chat
+    Token      ${token}
+               (HS256, sub "demo-user", valid 1 hour; signed with this run's JWT_SECRET)
+
+  Connect from any socket.io client, e.g. from ${appDir}:
+    node -e "const s=require('socket.io-client').io('${url}/chat',{transports:['websocket'],auth:{token:process.argv[1]}});s.on('connect',async()=>{console.log(await s.emitWithAck('joinRoom',{roomId:'lobby'}));console.log(await s.emitWithAck('sendMessage',{roomId:'lobby',content:'hi'}));s.close()});s.on('connect_error',e=>console.log(e.message))" ${token}
+
+  Ctrl-C stops the app cleanly (clients get "serverShutdown").
+`);
+}, 1500);
+
+function signDevToken(key, sub) {
+  const now = Math.floor(Date.now() / 1000);
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, iat: now, exp: now + 3600 })}`;
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
+
+function sh(command, commandArgs, cwd) {
+  const result = spawnSync(command, commandArgs, { cwd, stdio: 'inherit' });
+  if (result.status !== 0) {
+    fail(`\`${command} ${commandArgs.join(' ')}\` failed in ${cwd} (exit ${result.status}).`);
+  }
+}
+
+function step(message) {
+  console.log(`\n▶ ${message}`);
+}
+
+function fail(message) {
+  console.error(`\n✖ ${message}`);
+  process.exit(1);
+}
