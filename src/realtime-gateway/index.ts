@@ -92,12 +92,17 @@ function renderKit(plan: GatewayPlan): Rule {
     targetDir: plan.kitDir,
     data: { importExtension: plan.host.importExtension },
     force: plan.options.force,
+    include: specFilter(plan),
   });
+}
+
+/** With --no-spec, spec files are left out. */
+function specFilter(plan: GatewayPlan): (path: string) => boolean {
+  return (path) => plan.options.spec !== false || !path.endsWith('.spec.ts');
 }
 
 function renderFeature(plan: GatewayPlan): Rule {
   const { host, feature, featureDir, kitDir, e2eDir } = plan;
-  const withSpecs = plan.options.spec !== false;
   const data = {
     ...feature,
     namespace: plan.namespace,
@@ -116,10 +121,10 @@ function renderFeature(plan: GatewayPlan): Rule {
       targetDir: featureDir,
       data,
       force: plan.options.force,
-      include: (path) => withSpecs || !path.endsWith('.spec.ts'),
+      include: specFilter(plan),
     }),
   ];
-  if (withSpecs) {
+  if (plan.options.spec !== false) {
     rules.push(
       renderTemplates({ templateDir: 'realtime-gateway/e2e', targetDir: e2eDir, data: e2eData, force: plan.options.force }),
     );
