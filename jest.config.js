@@ -1,4 +1,8 @@
-/** Unit tests: schematics run in memory with SchematicTestRunner against the built collection. */
+/**
+ * Unit tests: schematics run in memory with SchematicTestRunner against the built collection.
+ * `npm run test:unit` starts Jest with --experimental-vm-modules because Prettier, which the schematics use
+ * to format generated files in the host's style, loads its parsers with dynamic import().
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],

@@ -4,7 +4,9 @@
 // connect with any socket.io client. Ctrl-C stops it cleanly.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,15 +30,28 @@ const appDir = join(demoDir, `nest${args.nest}`, 'realtime-demo');
 
 step('Building and packing nest-realtime');
 mkdirSync(demoDir, { recursive: true });
-readdirSync(demoDir).filter((file) => file.endsWith('.tgz')).forEach((file) => rmSync(join(demoDir, file)));
+readdirSync(demoDir)
+  .filter((file) => file.endsWith('.tgz'))
+  .forEach((file) => rmSync(join(demoDir, file)));
 sh('npm', ['pack', '--pack-destination', demoDir], root);
-const tarball = join(demoDir, readdirSync(demoDir).find((file) => file.endsWith('.tgz')));
+const tarball = join(
+  demoDir,
+  readdirSync(demoDir).find((file) => file.endsWith('.tgz')),
+);
 
 if (args.fresh || !existsSync(join(appDir, 'node_modules'))) {
   step(`Scaffolding a fresh app with @nestjs/cli@${cliVersion}`);
+  // Scaffolded outside this repository: inside it, the Nest CLI would pick up our own @nestjs/schematics.
+  const scratch = mkdtempSync(join(tmpdir(), 'nest-realtime-demo-'));
+  sh(
+    'npx',
+    ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'realtime-demo', '--package-manager', 'npm', '--skip-git'],
+    scratch,
+  );
   rmSync(dirname(appDir), { recursive: true, force: true });
   mkdirSync(dirname(appDir), { recursive: true });
-  sh('npx', ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'realtime-demo', '--package-manager', 'npm', '--skip-git'], dirname(appDir));
+  cpSync(join(scratch, 'realtime-demo'), appDir, { recursive: true, verbatimSymlinks: true });
+  rmSync(scratch, { recursive: true, force: true });
 } else {
   step(`Reusing ${appDir} (pass --fresh to scaffold again)`);
 }
@@ -51,14 +66,20 @@ const token = signDevToken(secret, 'demo-user');
 step('Starting the app (in-memory adapter: REDIS_URL is not set)');
 const child = spawn(process.execPath, ['dist/main.js'], {
   cwd: appDir,
-  env: { ...process.env, PORT: args.port, JWT_SECRET: secret, NODE_ENV: 'development', CORS_ORIGINS: 'http://localhost:5173' },
+  env: {
+    ...process.env,
+    PORT: args.port,
+    JWT_SECRET: secret,
+    NODE_ENV: 'development',
+    CORS_ORIGINS: 'http://localhost:5173',
+  },
   stdio: 'inherit',
 });
-child.once('exit', (code, signal) => process.exit(signal ? 0 : code ?? 0));
+child.once('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill('SIGTERM'));
 }
-setTimeout(() => {
+waitForPort(Number(args.port)).then(() => {
   const url = `http://localhost:${args.port}`;
   console.log(`
   nest-realtime demo is running (Nest ${args.nest}, app in ${appDir})
@@ -73,7 +94,19 @@ setTimeout(() => {
 
   Ctrl-C stops the app cleanly (clients get "serverShutdown").
 `);
-}, 1500);
+});
+
+async function waitForPort(port) {
+  for (let attempt = 0; attempt < 200 && child.exitCode === null; attempt++) {
+    const open = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 function signDevToken(key, sub) {
   const now = Math.floor(Date.now() / 1000);

@@ -2,6 +2,7 @@ import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angul
 import { posix } from 'node:path';
 import { addRealtimeDependencies } from '../utils/dependencies';
 import { FeatureName, parseFeatureName } from '../utils/feature-name';
+import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { absolute, detectHostProject, HostProject } from '../utils/host-project';
 import { ensureShutdownHooks, MainFileEdit, SHUTDOWN_HOOKS_CALL } from '../utils/main-file';
 import { addToModuleMetadata } from '../utils/module-metadata';
@@ -22,6 +23,8 @@ interface GatewayPlan {
   e2eDir: string;
   /** Module to register the feature module in; undefined with --skip-import. */
   parentModule?: string;
+  /** The host's Prettier, so generated files match the host's style whatever the name's length. */
+  format?: SourceFormatter;
   options: RealtimeGatewayOptions;
 }
 
@@ -60,6 +63,8 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
     kitDir: posix.join(host.sourceRoot, KIT_FOLDER),
     e2eDir: posix.join(host.projectRoot, 'test'),
     parentModule,
+    // The Nest and schematics CLIs run schematics from the workspace root.
+    format: loadHostFormatter(process.cwd()),
     options,
   };
 }
@@ -93,6 +98,7 @@ function renderKit(plan: GatewayPlan): Rule {
     data: { importExtension: plan.host.importExtension },
     force: plan.options.force,
     include: specFilter(plan),
+    format: plan.format,
   });
 }
 
@@ -122,11 +128,18 @@ function renderFeature(plan: GatewayPlan): Rule {
       data,
       force: plan.options.force,
       include: specFilter(plan),
+      format: plan.format,
     }),
   ];
   if (plan.options.spec !== false) {
     rules.push(
-      renderTemplates({ templateDir: 'realtime-gateway/e2e', targetDir: e2eDir, data: e2eData, force: plan.options.force }),
+      renderTemplates({
+        templateDir: 'realtime-gateway/e2e',
+        targetDir: e2eDir,
+        data: e2eData,
+        force: plan.options.force,
+        format: plan.format,
+      }),
     );
   }
   return chain(rules);

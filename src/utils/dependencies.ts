@@ -64,13 +64,13 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
       Object.entries(versions)
         .filter(([name]) => !getDependency(tree, name, options.packageJsonPath))
         .map(([name, version]) =>
-        addDependency(name, version, {
-          type,
-          install,
-          existing: ExistingBehavior.Skip,
-          packageJsonPath: options.packageJsonPath,
-        }),
-      );
+          addDependency(name, version, {
+            type,
+            install,
+            existing: ExistingBehavior.Skip,
+            packageJsonPath: options.packageJsonPath,
+          }),
+        );
     return chain([...add(runtime, DependencyType.Default), ...add(devDependencies, DependencyType.Dev)]);
   };
 }

@@ -25,12 +25,16 @@ const SEGMENT = /^[A-Za-z][A-Za-z0-9_-]*$/;
 export function parseFeatureName(rawName: string | undefined, path = ''): FeatureName {
   const name = (rawName ?? '').trim();
   if (!name) {
-    throw new SchematicsException(
-      'A feature name is required, e.g. `nest g realtime-gateway chat`.',
-    );
+    throw new SchematicsException('A feature name is required, e.g. `nest g realtime-gateway chat`.');
   }
-  const segments = name.replace(/\\/g, '/').split('/').filter((segment) => segment !== '');
-  const pathSegments = path.replace(/\\/g, '/').split('/').filter((segment) => segment !== '' && segment !== '.');
+  const segments = name
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((segment) => segment !== '');
+  const pathSegments = path
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.');
   for (const segment of [...pathSegments, ...segments]) {
     if (segment === '..') {
       throw new SchematicsException(

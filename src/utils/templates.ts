@@ -2,6 +2,7 @@ import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { render } from 'ejs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
+import { SourceFormatter } from './formatting';
 
 /** Root of the EJS templates shipped with the package (same depth from src/ and dist/). */
 export const TEMPLATES_ROOT = join(__dirname, '..', '..', 'templates');
@@ -17,6 +18,8 @@ export interface RenderTemplatesOptions {
   force?: boolean;
   /** Returns false for a rendered path (relative to targetDir) that should not be written. */
   include?: (path: string) => boolean;
+  /** Formats each rendered file before it is compared with what exists and written. */
+  format?: SourceFormatter;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface RenderTemplatesOptions {
  * kept and reported, unless `force` is set.
  */
 export function renderTemplates(options: RenderTemplatesOptions): Rule {
-  return (tree: Tree, context: SchematicContext) => {
+  return async (tree: Tree, context: SchematicContext) => {
     const sourceDir = isAbsolute(options.templateDir) ? options.templateDir : join(TEMPLATES_ROOT, options.templateDir);
     for (const templatePath of listTemplates(sourceDir)) {
       const outputName = relative(sourceDir, templatePath)
@@ -39,8 +42,10 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       if (options.include && !options.include(outputName)) {
         continue;
       }
-      const content = render(readFileSync(templatePath, 'utf-8'), options.data, { filename: templatePath });
-      writeRespectingEdits(tree, context, `${options.targetDir}/${outputName}`, content, options.force ?? false);
+      const path = `${options.targetDir}/${outputName}`;
+      const rendered = render(readFileSync(templatePath, 'utf-8'), options.data, { filename: templatePath });
+      const content = options.format ? await formatOrKeep(options.format, path, rendered, context) : rendered;
+      writeRespectingEdits(tree, context, path, content, options.force ?? false);
     }
   };
 }
@@ -53,6 +58,15 @@ function listTemplates(dir: string): string[] {
     }
     return entry.isDirectory() ? listTemplates(path) : entry.name.endsWith('.ejs') ? [path] : [];
   });
+}
+
+async function formatOrKeep(format: SourceFormatter, path: string, content: string, context: SchematicContext) {
+  try {
+    return await format(path, content);
+  } catch (error) {
+    context.logger.warn(`Wrote ${path} unformatted: the host's formatter failed (${(error as Error).message}).`);
+    return content;
+  }
 }
 
 /** `_header.ejs` is a partial; `__name__.gateway.ts.ejs` is not (`__name__` is the name placeholder). */

@@ -27,6 +27,10 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
     expect(run('npm', ['ls', 'socket.io', '--all', '--parseable'], app).trim().split('\n')).toHaveLength(1);
   });
 
+  it("is formatted as the host's prettier formats it", () => {
+    run('npx', ['prettier', '--check', ...generatedPaths('chat')], app);
+  });
+
   it('builds', () => {
     run('npm', ['run', 'build'], app);
     expect(existsSync(join(app, 'dist/main.js'))).toBe(true);
@@ -77,7 +81,11 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
   describe('with a second gateway', () => {
     beforeAll(() => {
       // Through the schematics CLI, which forwards every option (the Nest CLI rejects --namespace).
-      run('npx', ['schematics', 'nest-realtime:realtime-gateway', 'notifications', '--namespace=/v1/notifications'], app);
+      run(
+        'npx',
+        ['schematics', 'nest-realtime:realtime-gateway', 'notifications', '--namespace=/v1/notifications'],
+        app,
+      );
     });
 
     it('reuses the kit and registers both features once', () => {
@@ -92,6 +100,7 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
     });
 
     it('still builds, lints and passes every test', () => {
+      run('npx', ['prettier', '--check', ...generatedPaths('notifications')], app);
       run('npm', ['run', 'build'], app);
       run('npm', ['run', 'lint'], app);
       const [command, args] = STRICT_LINT[major]([...generatedPaths('chat'), ...generatedPaths('notifications')]);

@@ -164,7 +164,10 @@ describe('realtime-gateway options', () => {
 
   it('--module picks the module to register in', async () => {
     const base = createNestAppTree(11);
-    base.create('/src/admin/admin.module.ts', `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AdminModule {}\n`);
+    base.create(
+      '/src/admin/admin.module.ts',
+      `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AdminModule {}\n`,
+    );
     const tree = await generate(base, { name: 'chat', module: 'admin/admin.module.ts' });
     expect(moduleImports(tree, '/src/admin/admin.module.ts')).toEqual(['ChatModule']);
     expect(relativeImports(tree, '/src/admin/admin.module.ts')).toContain('../chat/chat.module');

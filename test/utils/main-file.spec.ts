@@ -41,7 +41,9 @@ describe('ensureShutdownHooks', () => {
 
   it("respects the user's own enableShutdownHooks call", () => {
     const tree = createNestAppTree(11);
-    const text = tree.readContent('/src/main.ts').replace('  await app.listen', '  app.enableShutdownHooks();\n  await app.listen');
+    const text = tree
+      .readContent('/src/main.ts')
+      .replace('  await app.listen', '  app.enableShutdownHooks();\n  await app.listen');
     tree.overwrite('/src/main.ts', text);
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
     expect(tree.readContent('/src/main.ts')).toBe(text);

@@ -57,6 +57,23 @@ describe('renderTemplates', () => {
     expect(tree.readContent('/src/x/live-score.greeting.ts')).toContain("export const liveScore = 'hello';");
   });
 
+  it('passes every rendered file through the formatter before comparing and writing', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    const format = async (path: string, content: string) => `// formatted ${path}\n${content}`;
+    await render(tree, { format });
+    expect(tree.readContent('/src/x/live-score.greeting.ts')).toMatch(
+      /^\/\/ formatted \/src\/x\/live-score.greeting.ts\n/,
+    );
+    expect(await render(tree, { format })).toEqual([]);
+  });
+
+  it('writes the file unformatted, with a warning, when the formatter fails', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    const warnings = await render(tree, { format: () => Promise.reject(new Error('boom')) });
+    expect(tree.readContent('/src/x/live-score.greeting.ts')).toContain("export const liveScore = 'hello';");
+    expect(warnings).toContain("Wrote /src/x/live-score.greeting.ts unformatted: the host's formatter failed (boom).");
+  });
+
   it('is silent when the file is already as generated', async () => {
     const tree = new UnitTestTree(new HostTree());
     await render(tree);

@@ -29,7 +29,8 @@ export function freshApp(major: HostMajor, scenario: string): string {
   if (!existsSync(join(scaffold, 'node_modules'))) {
     scaffoldApp(major, join(runDir(), `scaffold-${major}`));
   }
-  const target = join(runDir(), `${scenario}-${major}`);
+  // Same folder name as the package name: `nest g app` moves src/ to apps/<folder name>.
+  const target = join(runDir(), `${scenario}-${major}`, 'svc');
   cpSync(scaffold, target, { recursive: true, verbatimSymlinks: true });
   return target;
 }

@@ -73,6 +73,17 @@ export async function checkChatContract(appDir: string, namespace = '/chat'): Pr
     secondAlice.socket.close();
     expect(await bob.inbox.next('userOffline')).toEqual({ userId: 'alice' });
 
+    // A connection does not outlive its token: told why, then disconnected.
+    const shortLived = await connect(app, namespace, tokenFor(app, 'dave', 2));
+    sockets.push(shortLived);
+    const shortLivedInbox = new Inbox(shortLived);
+    const closedByServer = new Promise<string>((resolve) => shortLived.once('disconnect', resolve));
+    expect(await shortLivedInbox.next('exception', 4000)).toEqual({
+      status: 'error',
+      message: expect.stringMatching(/expired/i),
+    });
+    expect(await closedByServer).toBe('io server disconnect');
+
     // Graceful shutdown: clients are told before their sockets close, and the process exits 0 within 10 s.
     const exited = new Promise<number | null>((resolve) => app.process.once('exit', (code) => resolve(code)));
     const startedAt = Date.now();
@@ -97,9 +108,9 @@ async function checkHandshake(app: RunningApp, namespace: string): Promise<void>
   const now = Math.floor(Date.now() / 1000);
   expect(await handshakeOutcome(app, namespace)).toMatch(/unauthorized/i);
   expect(await handshakeOutcome(app, namespace, 'not-a-jwt')).toMatch(/unauthorized/i);
-  expect(await handshakeOutcome(app, namespace, signToken('another-secret', { sub: 'mallory', exp: now + 60 }))).toMatch(
-    /unauthorized/i,
-  );
+  expect(
+    await handshakeOutcome(app, namespace, signToken('another-secret', { sub: 'mallory', exp: now + 60 })),
+  ).toMatch(/unauthorized/i);
   expect(await handshakeOutcome(app, namespace, signToken(app.secret, { sub: 'late', exp: now - 10 }))).toMatch(
     /unauthorized/i,
   );

@@ -7,6 +7,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { io, Socket } from 'socket.io-client';
+import { cleanEnvironment } from './shell';
 
 type Payload = Record<string, unknown>;
 
@@ -34,7 +35,9 @@ export async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -45,7 +48,7 @@ export async function startApp(appDir: string, entry = 'dist/main.js'): Promise<
   const secret = randomBytes(24).toString('hex');
   const child = spawn(process.execPath, [entry], {
     cwd: appDir,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
+    env: { ...cleanEnvironment(), NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -123,6 +126,7 @@ export async function handshakeOutcome(
 /** Records every event a socket receives, to assert on deliveries and on silence. */
 export class Inbox {
   readonly events: Array<{ event: string; args: unknown[] }> = [];
+  private readonly consumed = new Map<string, number>();
 
   constructor(socket: Socket) {
     socket.onAny((event: string, ...args: unknown[]) => this.events.push({ event, args }));
@@ -132,13 +136,15 @@ export class Inbox {
     return this.events.filter((entry) => entry.event === event).map((entry) => entry.args[0] as Payload);
   }
 
+  /** The next `event` not yet returned by next(), waiting for it to arrive if needed. */
   async next(event: string, timeoutMs = 3000): Promise<Payload> {
-    const seen = this.named(event).length;
+    const index = this.consumed.get(event) ?? 0;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const received = this.named(event);
-      if (received.length > seen) {
-        return received[seen];
+      if (received.length > index) {
+        this.consumed.set(event, index + 1);
+        return received[index];
       }
       await delay(10);
     }

@@ -24,10 +24,15 @@ export function run(command: string, args: string[], cwd: string, env: NodeJS.Pr
 }
 
 /** Runs a command and returns its output and status without judging them. */
-export function runAllowingFailure(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): RunResult {
+export function runAllowingFailure(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): RunResult {
   const result = spawnSync(command, args, {
     cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    env: { ...cleanEnvironment(), CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', ...env },
     encoding: 'utf-8',
     maxBuffer: 64 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,4 +41,13 @@ export function runAllowingFailure(command: string, args: string[], cwd: string,
     throw result.error;
   }
   return { output: `${result.stdout}${result.stderr}`, status: result.status };
+}
+
+/**
+ * This process's environment without what Jest adds to it. Commands must run as they would in a user's
+ * shell: with NODE_ENV=test inherited from Jest, `nest g app` no longer moves src/ into apps/<name>/.
+ */
+export function cleanEnvironment(): NodeJS.ProcessEnv {
+  const { NODE_ENV: _nodeEnv, JEST_WORKER_ID: _jestWorkerId, ...rest } = process.env;
+  return rest;
 }
