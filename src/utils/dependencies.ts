@@ -55,6 +55,7 @@ export interface AddRealtimeDependenciesOptions {
  * When the host already installed `@nestjs/platform-socket.io`, socket.io follows the version it pins.
  */
 export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions): Rule {
+  const packageJsonPath = options.packageJsonPath ?? '/package.json';
   return (tree) => {
     const { dependencies, devDependencies } = REALTIME_DEPENDENCIES[options.nestMajor];
     const pinnedSocketIo = installedSocketIoPin(tree);
@@ -62,16 +63,30 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
     const install = options.skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
     const add = (versions: Record<string, string>, type: DependencyType): Rule[] =>
       Object.entries(versions)
-        .filter(([name]) => !getDependency(tree, name, options.packageJsonPath))
+        .filter(([name]) => !getDependency(tree, name, packageJsonPath))
         .map(([name, version]) =>
           addDependency(name, version, {
             type,
             install,
             existing: ExistingBehavior.Skip,
-            packageJsonPath: options.packageJsonPath,
+            packageJsonPath,
           }),
         );
-    return chain([...add(runtime, DependencyType.Default), ...add(devDependencies, DependencyType.Dev)]);
+    return chain([
+      ...add(runtime, DependencyType.Default),
+      ...add(devDependencies, DependencyType.Dev),
+      keepTrailingNewline(packageJsonPath, tree.read(packageJsonPath)),
+    ]);
+  };
+}
+
+/** addDependency rewrites package.json without its final newline; put it back when the file had one. */
+function keepTrailingNewline(path: string, original: Buffer | null): Rule {
+  return (tree) => {
+    const current = tree.read(path)?.toString('utf-8');
+    if (original?.toString('utf-8').endsWith('\n') && current !== undefined && !current.endsWith('\n')) {
+      tree.overwrite(path, `${current}\n`);
+    }
   };
 }
 

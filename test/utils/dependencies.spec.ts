@@ -59,6 +59,12 @@ describe('addRealtimeDependencies', () => {
     expect(manifest.dependencies['socket.io']).toBe('4.9.1');
   });
 
+  it('keeps the final newline of package.json', async () => {
+    const tree = createNestAppTree(11);
+    await apply(tree, { nestMajor: 11 });
+    expect(tree.readContent('/package.json')).toMatch(/\}\n$/);
+  });
+
   it('changes nothing when everything is present', async () => {
     const tree = createNestAppTree(12);
     await apply(tree, { nestMajor: 12 });
