@@ -21,7 +21,6 @@ interface Prettier {
 export function loadHostFormatter(workspaceRoot: string): SourceFormatter | undefined {
   let prettier: Prettier;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     prettier = require(require.resolve('prettier', { paths: [workspaceRoot] })) as Prettier;
   } catch {
     return undefined;

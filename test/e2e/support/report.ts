@@ -7,7 +7,6 @@ import { runDir } from './apps';
  * run, recorded in the run folder's summary so the counts of every host can be quoted after a run.
  */
 export function recordTestCounts(label: string, output: string): string {
-  // eslint-disable-next-line no-control-regex
   const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
   const line = /^\s*Tests:?\s+(.+)$/m.exec(plain)?.[1]?.trim() ?? 'no count found';
   appendFileSync(join(runDir(), 'summary.txt'), `${label}: ${line}\n`);
