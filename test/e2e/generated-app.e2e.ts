@@ -71,9 +71,9 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
     expect(snapshotSources(app)).toEqual(before);
   });
 
-  it('writes nothing with --dry-run', () => {
+  it('writes nothing with --dry-run (through the rtg alias)', () => {
     const before = snapshotSources(app);
-    const output = nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'news', '--dry-run']);
+    const output = nest(app, ['g', '-c', 'nest-realtime', 'rtg', 'news', '--dry-run']);
     expect(output).toMatch(/src\/news\/news\.gateway\.ts/);
     expect(snapshotSources(app)).toEqual(before);
   });
