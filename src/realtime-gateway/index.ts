@@ -7,15 +7,15 @@ import { absolute, detectHostProject, HostProject } from '../utils/host-project'
 import { ensureShutdownHooks, MainFileEdit, SHUTDOWN_HOOKS_CALL } from '../utils/main-file';
 import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
+import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
+import { kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
 import { renderTemplates } from '../utils/templates';
 import { Schema as RealtimeGatewayOptions } from './schema';
-
-/** Folder of the shared kit below the source root, created once and reused by every gateway. */
-const KIT_FOLDER = 'realtime';
 
 /** Everything the rules need, derived once from the options and the host tree. */
 interface GatewayPlan {
   host: HostProject;
+  defaults: ProjectDefaults;
   feature: FeatureName;
   namespace: string;
   featureDir: string;
@@ -37,7 +37,13 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
     const plan = planGateway(tree, options);
     return chain([
       addRealtimeDependencies({ nestMajor: plan.host.nestMajor, skipInstall: options.skipInstall }),
-      renderKit(plan),
+      renderRealtimeKit({
+        host: plan.host,
+        defaults: plan.defaults,
+        spec: options.spec,
+        force: options.force,
+        format: plan.format,
+      }),
       renderFeature(plan),
       registerFeatureModule(plan),
       enableShutdownHooks(plan),
@@ -55,12 +61,14 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
     : options.module
       ? resolveModuleOption(tree, host, options.module)
       : findNearestModule(tree, parentDir, host.sourceRoot);
+  const defaults = readProjectDefaults(tree);
   return {
     host,
+    defaults,
     feature,
-    namespace: normalizeNamespace(options.namespace ?? feature.fileName),
+    namespace: normalizeNamespace(options.namespace ?? `${defaults.namespacePrefix}/${feature.fileName}`),
     featureDir,
-    kitDir: posix.join(host.sourceRoot, KIT_FOLDER),
+    kitDir: kitDirectory(host),
     e2eDir: posix.join(host.projectRoot, 'test'),
     parentModule,
     // The Nest and schematics CLIs run schematics from the workspace root.
@@ -91,17 +99,6 @@ function normalizeNamespace(namespace: string): string {
   return `/${trimmed.replace(/\/+$/, '')}`;
 }
 
-function renderKit(plan: GatewayPlan): Rule {
-  return renderTemplates({
-    templateDir: 'realtime-kit',
-    targetDir: plan.kitDir,
-    data: { importExtension: plan.host.importExtension },
-    force: plan.options.force,
-    include: specFilter(plan),
-    format: plan.format,
-  });
-}
-
 /** With --no-spec, spec files are left out. */
 function specFilter(plan: GatewayPlan): (path: string) => boolean {
   return (path) => plan.options.spec !== false || !path.endsWith('.spec.ts');
@@ -113,7 +110,7 @@ function renderFeature(plan: GatewayPlan): Rule {
     ...feature,
     namespace: plan.namespace,
     importExtension: host.importExtension,
-    testRunner: host.testRunner,
+    corsOriginsEnv: plan.defaults.corsOriginsEnv,
     kitImport: relativeImport(`${featureDir}/index.ts`, kitDir),
   };
   const e2eData = {

@@ -138,6 +138,23 @@ describe('realtime-gateway options', () => {
     expect(gatewayNamespace(tree, '/src/live-score/live-score.gateway.ts')).toBe('/live-score');
   });
 
+  it('follows the project defaults nest-add wrote', async () => {
+    const base = createNestAppTree(12);
+    base.create('/nest-realtime.json', JSON.stringify({ namespacePrefix: '/v1', corsOriginsEnv: 'WS_ORIGINS' }));
+    const tree = await generate(base, { name: 'chat' });
+    expect(gatewayNamespace(tree, '/src/chat/chat.gateway.ts')).toBe('/v1/chat');
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).not.toContain('CORS_ORIGINS');
+  });
+
+  it('refuses project defaults it cannot use', async () => {
+    const base = createNestAppTree(11);
+    base.create('/nest-realtime.json', JSON.stringify({ adapter: 'kafka' }));
+    await expect(generate(base, { name: 'chat' })).rejects.toThrow(
+      /nest-realtime.json: "adapter" must be one of pubsub, sharded, streams/,
+    );
+  });
+
   it('takes --namespace', async () => {
     const tree = await generate(createNestAppTree(12), { name: 'chat', namespace: 'v1/chat' });
     expect(gatewayNamespace(tree, '/src/chat/chat.gateway.ts')).toBe('/v1/chat');

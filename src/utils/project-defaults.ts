@@ -1,0 +1,72 @@
+import { SchematicsException, Tree } from '@angular-devkit/schematics';
+import { Schema as NestAddOptions } from '../nest-add/schema';
+import { readJsonFile } from './host-project';
+
+/** Project-wide choices `nest add nest-realtime` writes once and every later schematic reads. */
+export type ProjectDefaults = Required<Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix'>>;
+
+/** Where the defaults live: beside nest-cli.json, so they are versioned with the app. */
+export const PROJECT_DEFAULTS_PATH = '/nest-realtime.json';
+
+/** What a project without a defaults file gets (the same as nest-add's schema defaults). */
+export const BUILT_IN_DEFAULTS: ProjectDefaults = {
+  adapter: 'pubsub',
+  auth: 'jwt',
+  corsOriginsEnv: 'CORS_ORIGINS',
+  namespacePrefix: '',
+};
+
+const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded', 'streams'];
+
+/**
+ * The project's defaults, validated: the built-in ones overlaid with `nest-realtime.json` when it exists.
+ *
+ * @example
+ * readProjectDefaults(tree).namespacePrefix; // '/v1'
+ */
+export function readProjectDefaults(tree: Tree): ProjectDefaults {
+  const stored = readJsonFile<Partial<ProjectDefaults>>(tree, PROJECT_DEFAULTS_PATH) ?? {};
+  const defaults = { ...BUILT_IN_DEFAULTS, ...stored };
+  if (!ADAPTERS.includes(defaults.adapter)) {
+    throw invalid(`"adapter" must be one of ${ADAPTERS.join(', ')}`);
+  }
+  if (defaults.auth !== 'jwt') {
+    throw invalid('"auth" must be "jwt"');
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(defaults.corsOriginsEnv)) {
+    throw invalid('"corsOriginsEnv" must be an environment variable name such as CORS_ORIGINS');
+  }
+  return { ...defaults, namespacePrefix: normalizeNamespacePrefix(defaults.namespacePrefix) };
+}
+
+/**
+ * Writes the defaults, keeping keys the file has that we do not manage. Nothing changes when the file
+ * already holds these values.
+ */
+export function writeProjectDefaults(tree: Tree, defaults: ProjectDefaults): void {
+  const stored = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
+  const content = JSON.stringify({ ...stored, ...defaults }, null, 2) + '\n';
+  if (!stored) {
+    tree.create(PROJECT_DEFAULTS_PATH, content);
+  } else if (tree.read(PROJECT_DEFAULTS_PATH)?.toString('utf-8') !== content) {
+    tree.overwrite(PROJECT_DEFAULTS_PATH, content);
+  }
+}
+
+/** '' stays ''; 'v1', '/v1/' and '/v1' become '/v1'. */
+export function normalizeNamespacePrefix(prefix: string): string {
+  const trimmed = prefix.trim().replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') {
+    return '';
+  }
+  if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(trimmed)) {
+    throw invalid(`"namespacePrefix" "${prefix}" may contain only letters, digits, "-", "_" and "/" (e.g. /v1)`);
+  }
+  return `/${trimmed}`;
+}
+
+function invalid(reason: string): SchematicsException {
+  return new SchematicsException(
+    `${PROJECT_DEFAULTS_PATH}: ${reason}. Fix the file or run \`nest add nest-realtime\` again.`,
+  );
+}
