@@ -43,8 +43,19 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   },
 };
 
+/** The Redis adapter packages (and the Redis client each one works with), by adapter kind. */
+export const REDIS_ADAPTER_DEPENDENCIES: Record<RedisAdapterKind, Record<string, string>> = {
+  pubsub: { '@socket.io/redis-adapter': '^8.3.0', ioredis: '^5.11.1' },
+  sharded: { '@socket.io/redis-adapter': '^8.3.0', redis: '^5.10.0' },
+  streams: { '@socket.io/redis-streams-adapter': '^0.3.1', ioredis: '^5.11.1' },
+};
+
+export type RedisAdapterKind = 'pubsub' | 'sharded' | 'streams';
+
 export interface AddRealtimeDependenciesOptions {
   nestMajor: NestMajor;
+  /** Also add the packages of this Redis adapter. */
+  adapter?: RedisAdapterKind;
   packageJsonPath?: string;
   skipInstall?: boolean;
 }
@@ -59,7 +70,8 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
   return (tree) => {
     const { dependencies, devDependencies } = REALTIME_DEPENDENCIES[options.nestMajor];
     const pinnedSocketIo = installedSocketIoPin(tree);
-    const runtime = pinnedSocketIo ? { ...dependencies, 'socket.io': pinnedSocketIo } : dependencies;
+    const redis = options.adapter ? REDIS_ADAPTER_DEPENDENCIES[options.adapter] : {};
+    const runtime = { ...dependencies, ...redis, ...(pinnedSocketIo ? { 'socket.io': pinnedSocketIo } : {}) };
     const install = options.skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
     const add = (versions: Record<string, string>, type: DependencyType): Rule[] =>
       Object.entries(versions)

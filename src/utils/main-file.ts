@@ -1,4 +1,6 @@
 import { Tree } from '@angular-devkit/schematics';
+import { insertImport } from '@schematics/angular/utility/ast-utils';
+import { applyToUpdateRecorder } from '@schematics/angular/utility/change';
 import { readSourceFile, ts } from './typescript';
 
 /** What `ensureShutdownHooks` did to the entry file. */
@@ -22,8 +24,48 @@ export const SHUTDOWN_HOOKS_CALL = 'enableShutdownHooks([], { useProcessExit: tr
  * ensureShutdownHooks(tree, '/src/main.ts'); // MainFileEdit.Added, then MainFileEdit.AlreadyPresent
  */
 export function ensureShutdownHooks(tree: Tree, mainPath: string): MainFileEdit {
+  return ensureCallAfterCreate(tree, mainPath, 'enableShutdownHooks', (app) => `${app}.${SHUTDOWN_HOOKS_CALL};`);
+}
+
+/**
+ * Makes sure the entry file switches to the Redis adapter when REDIS_URL is set, by calling the kit's
+ * `useRealtimeAdapter(app)` right after the application is created, and importing it. Idempotent.
+ *
+ * @example
+ * ensureRealtimeAdapter(tree, '/src/main.ts', './realtime/realtime.adapter');
+ */
+export function ensureRealtimeAdapter(tree: Tree, mainPath: string, importPath: string): MainFileEdit {
+  const edit = ensureCallAfterCreate(
+    tree,
+    mainPath,
+    USE_ADAPTER_FUNCTION,
+    (app) => `await ${USE_ADAPTER_FUNCTION}(${app});`,
+  );
+  if (edit === MainFileEdit.Added) {
+    const recorder = tree.beginUpdate(mainPath);
+    applyToUpdateRecorder(recorder, [
+      insertImport(readSourceFile(tree, mainPath), mainPath, USE_ADAPTER_FUNCTION, importPath),
+    ]);
+    tree.commitUpdate(recorder);
+  }
+  return edit;
+}
+
+/** The kit function main.ts calls to pick the socket.io adapter at run time. */
+export const USE_ADAPTER_FUNCTION = 'useRealtimeAdapter';
+
+/**
+ * Inserts `statement(app)` right after `const app = await NestFactory.create(...)`, unless the file already
+ * calls `calledName` anywhere.
+ */
+function ensureCallAfterCreate(
+  tree: Tree,
+  mainPath: string,
+  calledName: string,
+  statement: (appName: string) => string,
+): MainFileEdit {
   const source = readSourceFile(tree, mainPath);
-  if (findCalls(source, 'enableShutdownHooks').length > 0) {
+  if (findCalls(source, calledName).length > 0) {
     return MainFileEdit.AlreadyPresent;
   }
   const created = findCreatedApplication(source);
@@ -32,7 +74,7 @@ export function ensureShutdownHooks(tree: Tree, mainPath: string): MainFileEdit 
   }
   const indent = ' '.repeat(source.getLineAndCharacterOfPosition(created.statement.getStart(source)).character);
   const recorder = tree.beginUpdate(mainPath);
-  recorder.insertRight(created.statement.getEnd(), `\n${indent}${created.appName}.${SHUTDOWN_HOOKS_CALL};`);
+  recorder.insertRight(created.statement.getEnd(), `\n${indent}${statement(created.appName)}`);
   tree.commitUpdate(recorder);
   return MainFileEdit.Added;
 }
@@ -56,15 +98,17 @@ function findCreatedApplication(source: ts.SourceFile): { statement: ts.Statemen
   return undefined;
 }
 
-function findCalls(source: ts.SourceFile, methodName: string): ts.CallExpression[] {
+/** Calls of `name(...)` or `anything.name(...)`. */
+function findCalls(source: ts.SourceFile, name: string): ts.CallExpression[] {
   const calls: ts.CallExpression[] = [];
   const visit = (node: ts.Node): void => {
+    const callee = ts.isCallExpression(node) ? node.expression : undefined;
     if (
-      ts.isCallExpression(node) &&
-      ts.isPropertyAccessExpression(node.expression) &&
-      node.expression.name.text === methodName
+      callee &&
+      ((ts.isPropertyAccessExpression(callee) && callee.name.text === name) ||
+        (ts.isIdentifier(callee) && callee.text === name))
     ) {
-      calls.push(node);
+      calls.push(node as ts.CallExpression);
     }
     ts.forEachChild(node, visit);
   };

@@ -1,0 +1,149 @@
+import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { join } from 'node:path';
+import { Schema as NestAddOptions } from '../../src/nest-add/schema';
+import { readSourceFile, ts } from '../../src/utils/typescript';
+import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+
+const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+
+function nestAdd(tree: UnitTestTree, options: NestAddOptions = {}): Promise<UnitTestTree> {
+  return runner.runSchematic('nest-add', options, tree);
+}
+
+function snapshot(tree: UnitTestTree): Record<string, string> {
+  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
+}
+
+function bootstrapStatements(tree: UnitTestTree): string[] {
+  const source = readSourceFile(tree, '/src/main.ts');
+  const bootstrap = source.statements.find(ts.isFunctionDeclaration);
+  return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
+}
+
+function json<T>(tree: UnitTestTree, path: string): T {
+  return JSON.parse(tree.readContent(path)) as T;
+}
+
+describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) => {
+  let tree: UnitTestTree;
+
+  beforeEach(async () => {
+    tree = await nestAdd(createNestAppTree(major));
+  });
+
+  it('writes the kit with the Redis adapter', () => {
+    expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);
+    expect(tree.exists('/src/realtime/realtime.adapter.ts')).toBe(true);
+  });
+
+  it('makes main.ts pick the adapter at run time and shut down gracefully', () => {
+    expect(bootstrapStatements(tree)).toEqual([
+      'const app = await NestFactory.create(AppModule);',
+      'app.enableShutdownHooks([], { useProcessExit: true });',
+      'await useRealtimeAdapter(app);',
+      'await app.listen(process.env.PORT ?? 3000);',
+    ]);
+    const suffix = major === 12 ? '.js' : '';
+    expect(tree.readContent('/src/main.ts')).toContain(
+      `import { useRealtimeAdapter } from './realtime/realtime.adapter${suffix}';`,
+    );
+  });
+
+  it('makes nest-cli.json use our collection and keeps every other key', () => {
+    expect(json<Record<string, unknown>>(tree, '/nest-cli.json')).toEqual({
+      collection: 'nest-realtime',
+      sourceRoot: 'src',
+      compilerOptions: { deleteOutDir: true },
+    });
+  });
+
+  it('records the project defaults', () => {
+    expect(json(tree, '/nest-realtime.json')).toEqual({
+      adapter: 'pubsub',
+      auth: 'jwt',
+      corsOriginsEnv: 'CORS_ORIGINS',
+      namespacePrefix: '',
+    });
+  });
+
+  it('adds the runtime and Redis dependencies and schedules one install', () => {
+    const manifest = json<{ dependencies: Record<string, string> }>(tree, '/package.json');
+    expect(Object.keys(manifest.dependencies)).toEqual(
+      expect.arrayContaining(['@nestjs/websockets', 'socket.io', '@socket.io/redis-adapter', 'ioredis']),
+    );
+    expect(runner.tasks.filter((task) => task.name === 'node-package')).toHaveLength(1);
+  });
+
+  it('changes nothing when it runs again', async () => {
+    const before = snapshot(tree);
+    await nestAdd(tree);
+    expect(snapshot(tree)).toEqual(before);
+    expect(runner.tasks).toEqual([]);
+  });
+});
+
+describe('nest-add options', () => {
+  it('takes the adapter, CORS variable and namespace prefix as flags', async () => {
+    const tree = await nestAdd(createNestAppTree(12), {
+      adapter: 'streams',
+      corsOriginsEnv: 'WS_ORIGINS',
+      namespacePrefix: 'v1/',
+    });
+    expect(json(tree, '/nest-realtime.json')).toMatchObject({
+      adapter: 'streams',
+      corsOriginsEnv: 'WS_ORIGINS',
+      namespacePrefix: '/v1',
+    });
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
+    const manifest = json<{ dependencies: Record<string, string> }>(tree, '/package.json');
+    expect(manifest.dependencies['@socket.io/redis-streams-adapter']).toBeDefined();
+  });
+
+  it('keeps earlier choices when run again without flags', async () => {
+    const tree = await nestAdd(createNestAppTree(11), { adapter: 'sharded', namespacePrefix: '/v2' });
+    await nestAdd(tree);
+    expect(json(tree, '/nest-realtime.json')).toMatchObject({ adapter: 'sharded', namespacePrefix: '/v2' });
+  });
+
+  it('leaves a custom collection alone and says how to run ours', async () => {
+    const base = createNestAppTree(11);
+    base.overwrite('/nest-cli.json', JSON.stringify({ collection: '@acme/schematics', sourceRoot: 'src' }));
+    const warnings: string[] = [];
+    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
+    const tree = await nestAdd(base);
+    subscription.unsubscribe();
+    expect(json<{ collection: string }>(tree, '/nest-cli.json').collection).toBe('@acme/schematics');
+    expect(warnings.join('\n')).toMatch(/nest g -c nest-realtime/);
+  });
+
+  it('leaves a main.ts it does not understand untouched and prints the lines to add', async () => {
+    const base = createNestAppTree(12);
+    const custom = `import { createApp } from './factory.js';\n\nawait createApp().then((app) => app.listen(3000));\n`;
+    base.overwrite('/src/main.ts', custom);
+    const warnings: string[] = [];
+    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
+    const tree = await nestAdd(base);
+    subscription.unsubscribe();
+    expect(tree.readContent('/src/main.ts')).toBe(custom);
+    expect(warnings.join('\n')).toContain("import { useRealtimeAdapter } from './realtime/realtime.adapter.js';");
+    expect(warnings.join('\n')).toContain('await useRealtimeAdapter(app);');
+  });
+
+  it('rejects a CORS variable name that is not one', async () => {
+    const base = createNestAppTree(11);
+    const before = snapshot(base);
+    await expect(nestAdd(base, { corsOriginsEnv: 'not a name' })).rejects.toThrow(/corsOriginsEnv/);
+    expect(snapshot(base)).toEqual(before);
+  });
+
+  it('rejects a tree that is not a Nest app', async () => {
+    const base = createNestAppTree(11);
+    base.delete('/package.json');
+    await expect(nestAdd(base)).rejects.toThrow(/No package.json found/);
+  });
+
+  it('is reachable as ng-add too', async () => {
+    const tree = await runner.runSchematic('ng-add', {}, createNestAppTree(11));
+    expect(tree.exists('/nest-realtime.json')).toBe(true);
+  });
+});
