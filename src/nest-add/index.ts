@@ -21,7 +21,7 @@ import { kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
 import { Schema as NestAddOptions } from './schema';
 
 /** The kit file that exports `useRealtimeAdapter`, below the kit folder. */
-const ADAPTER_MODULE = 'realtime.adapter';
+const ADAPTER_MODULE = 'redis-io.adapter';
 
 /**
  * `nest add nest-realtime`: prepares a Nest app for realtime features. Adds the dependencies for its Nest

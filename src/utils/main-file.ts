@@ -32,7 +32,7 @@ export function ensureShutdownHooks(tree: Tree, mainPath: string): MainFileEdit 
  * `useRealtimeAdapter(app)` right after the application is created, and importing it. Idempotent.
  *
  * @example
- * ensureRealtimeAdapter(tree, '/src/main.ts', './realtime/realtime.adapter');
+ * ensureRealtimeAdapter(tree, '/src/main.ts', './realtime/redis-io.adapter');
  */
 export function ensureRealtimeAdapter(tree: Tree, mainPath: string, importPath: string): MainFileEdit {
   const edit = ensureCallAfterCreate(

@@ -33,7 +33,7 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
 
   it('writes the kit with the Redis adapter', () => {
     expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);
-    expect(tree.exists('/src/realtime/realtime.adapter.ts')).toBe(true);
+    expect(tree.exists('/src/realtime/redis-io.adapter.ts')).toBe(true);
   });
 
   it('makes main.ts pick the adapter at run time and shut down gracefully', () => {
@@ -45,7 +45,7 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
     ]);
     const suffix = major === 12 ? '.js' : '';
     expect(tree.readContent('/src/main.ts')).toContain(
-      `import { useRealtimeAdapter } from './realtime/realtime.adapter${suffix}';`,
+      `import { useRealtimeAdapter } from './realtime/redis-io.adapter${suffix}';`,
     );
   });
 
@@ -125,7 +125,7 @@ describe('nest-add options', () => {
     const tree = await nestAdd(base);
     subscription.unsubscribe();
     expect(tree.readContent('/src/main.ts')).toBe(custom);
-    expect(warnings.join('\n')).toContain("import { useRealtimeAdapter } from './realtime/realtime.adapter.js';");
+    expect(warnings.join('\n')).toContain("import { useRealtimeAdapter } from './realtime/redis-io.adapter.js';");
     expect(warnings.join('\n')).toContain('await useRealtimeAdapter(app);');
   });
 
