@@ -36,13 +36,11 @@ export function nestAdd(options: NestAddOptions): Rule {
     return chain([
       addRealtimeDependencies({
         nestMajor: host.nestMajor,
-        adapter: defaults.adapter,
         skipInstall: options.skipInstall,
       }),
       renderRealtimeKit({
         host,
         defaults,
-        withRedisAdapter: true,
         force: options.force,
         format: loadHostFormatter(process.cwd()),
       }),

@@ -16,7 +16,9 @@ interface DependencySet {
 /**
  * Runtime dependencies of the generated code, per Nest major, as verified in fresh apps by our CI.
  * `@nestjs/platform-socket.io` pins an exact socket.io; a second socket.io beside it duplicates the
- * socket.io types and breaks the host's compile, so socket.io is always the version it pins.
+ * socket.io types and breaks the host's compile, so socket.io is always the version it pins. The Redis
+ * adapters share the socket.io-adapter socket.io brings; ioredis 5 is the client they are tested with, and
+ * it resubscribes by itself after a reconnect.
  */
 export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   11: {
@@ -24,8 +26,11 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       '@nestjs/jwt': '^11.0.2',
       '@nestjs/platform-socket.io': '11.2.6',
       '@nestjs/websockets': '^11.2.6',
+      '@socket.io/redis-adapter': '^8.3.0',
+      '@socket.io/redis-streams-adapter': '^0.3.1',
       'class-transformer': '^0.5.1',
       'class-validator': '^0.15.1',
+      ioredis: '^5.11.1',
       'socket.io': '4.8.3',
     },
     devDependencies: { 'socket.io-client': '^4.8.3' },
@@ -35,27 +40,19 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       '@nestjs/jwt': '^12.0.2',
       '@nestjs/platform-socket.io': '12.1.1',
       '@nestjs/websockets': '^12.1.1',
+      '@socket.io/redis-adapter': '^8.3.0',
+      '@socket.io/redis-streams-adapter': '^0.3.1',
       'class-transformer': '^0.5.1',
       'class-validator': '^0.15.1',
+      ioredis: '^5.11.1',
       'socket.io': '4.8.3',
     },
     devDependencies: { 'socket.io-client': '^4.8.3' },
   },
 };
 
-/** The Redis adapter packages (and the Redis client each one works with), by adapter kind. */
-export const REDIS_ADAPTER_DEPENDENCIES: Record<RedisAdapterKind, Record<string, string>> = {
-  pubsub: { '@socket.io/redis-adapter': '^8.3.0', ioredis: '^5.11.1' },
-  sharded: { '@socket.io/redis-adapter': '^8.3.0', redis: '^5.10.0' },
-  streams: { '@socket.io/redis-streams-adapter': '^0.3.1', ioredis: '^5.11.1' },
-};
-
-export type RedisAdapterKind = 'pubsub' | 'sharded' | 'streams';
-
 export interface AddRealtimeDependenciesOptions {
   nestMajor: NestMajor;
-  /** Also add the packages of this Redis adapter. */
-  adapter?: RedisAdapterKind;
   packageJsonPath?: string;
   skipInstall?: boolean;
 }
@@ -70,8 +67,7 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
   return (tree) => {
     const { dependencies, devDependencies } = REALTIME_DEPENDENCIES[options.nestMajor];
     const pinnedSocketIo = installedSocketIoPin(tree);
-    const redis = options.adapter ? REDIS_ADAPTER_DEPENDENCIES[options.adapter] : {};
-    const runtime = { ...dependencies, ...redis, ...(pinnedSocketIo ? { 'socket.io': pinnedSocketIo } : {}) };
+    const runtime = pinnedSocketIo ? { ...dependencies, 'socket.io': pinnedSocketIo } : dependencies;
     const install = options.skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
     const add = (versions: Record<string, string>, type: DependencyType): Rule[] =>
       Object.entries(versions)

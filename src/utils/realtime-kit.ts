@@ -1,4 +1,4 @@
-import { chain, Rule } from '@angular-devkit/schematics';
+import { Rule } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
@@ -11,8 +11,6 @@ export const KIT_FOLDER = 'realtime';
 export interface RealtimeKitOptions {
   host: HostProject;
   defaults: ProjectDefaults;
-  /** Also write the Redis adapter and its bootstrap helper (nest-add does; a lone gateway does not need them). */
-  withRedisAdapter?: boolean;
   spec?: boolean;
   force?: boolean;
   format?: SourceFormatter;
@@ -24,25 +22,28 @@ export function kitDirectory(host: HostProject): string {
 
 /**
  * Writes the shared `src/realtime/` kit: server options, JWT module, auth middleware and guard, WS
- * validation pipe and exception filter, and, for nest-add, the Redis adapter. Existing files are respected
+ * validation pipe and exception filter, cluster-wide presence, and the Redis adapter main.ts switches to
+ * when REDIS_URL is set. Existing files are respected
  * as `renderTemplates` describes, so every schematic can call this safely.
  */
 export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
-  const parts = options.withRedisAdapter ? ['realtime-kit', 'realtime-kit-redis'] : ['realtime-kit'];
-  return chain(
-    parts.map((templateDir) =>
-      renderTemplates({
-        templateDir,
-        targetDir: kitDirectory(options.host),
-        data: {
-          importExtension: options.host.importExtension,
-          corsOriginsEnv: options.defaults.corsOriginsEnv,
-          adapter: options.defaults.adapter,
-        },
-        force: options.force,
-        include: (path) => options.spec !== false || !path.endsWith('.spec.ts'),
-        format: options.format,
-      }),
-    ),
-  );
+  return renderTemplates({
+    templateDir: 'realtime-kit',
+    targetDir: kitDirectory(options.host),
+    data: {
+      importExtension: options.host.importExtension,
+      corsOriginsEnv: options.defaults.corsOriginsEnv,
+      adapterEnumMember: ADAPTER_ENUM_MEMBERS[options.defaults.adapter],
+    },
+    force: options.force,
+    include: (path) => options.spec !== false || !path.endsWith('.spec.ts'),
+    format: options.format,
+  });
 }
+
+/** The kit's `RedisAdapterKind` member for each adapter kind, the default when REDIS_ADAPTER is unset. */
+const ADAPTER_ENUM_MEMBERS: Record<ProjectDefaults['adapter'], string> = {
+  pubsub: 'PubSub',
+  sharded: 'Sharded',
+  streams: 'Streams',
+};

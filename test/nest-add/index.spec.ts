@@ -31,9 +31,10 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
     tree = await nestAdd(createNestAppTree(major));
   });
 
-  it('writes the kit with the Redis adapter', () => {
+  it('writes the kit with the Redis adapter, pub/sub by default', () => {
     expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);
     expect(tree.exists('/src/realtime/redis-io.adapter.ts')).toBe(true);
+    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain('return RedisAdapterKind.PubSub;');
   });
 
   it('makes main.ts pick the adapter at run time and shut down gracefully', () => {
@@ -95,8 +96,7 @@ describe('nest-add options', () => {
       namespacePrefix: '/v1',
     });
     expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
-    const manifest = json<{ dependencies: Record<string, string> }>(tree, '/package.json');
-    expect(manifest.dependencies['@socket.io/redis-streams-adapter']).toBeDefined();
+    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain('return RedisAdapterKind.Streams;');
   });
 
   it('keeps earlier choices when run again without flags', async () => {

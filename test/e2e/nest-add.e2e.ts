@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freshApp, installPackage, snapshotSources } from './support/apps';
+import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
+import { recordTestCounts } from './support/report';
+import { run } from './support/shell';
+
+/**
+ * The `nest add` path: our tarball installed as a user's registry install would be, `nest add nest-realtime`
+ * through the real Nest CLI, then `nest g realtime-gateway` without `-c` (nest-cli.json names our
+ * collection) and a stock `nest g service` that must still work through our collection's "extends".
+ */
+describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (major: HostMajor) => {
+  let app: string;
+
+  beforeAll(() => {
+    app = freshApp(major, 'nest-add');
+    installPackage(app);
+    // --skip-install: nest add would otherwise install nest-realtime@latest from the registry over our tarball.
+    run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], app);
+    run('npm', ['install', '--no-audit', '--no-fund'], app);
+    run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], app);
+    run('npx', ['nest', 'g', 'service', 'orders'], app);
+  });
+
+  it('sets up nest-cli.json, main.ts and the defaults, and the stock schematics still work', () => {
+    expect(JSON.parse(readFileSync(join(app, 'nest-cli.json'), 'utf-8'))).toMatchObject({
+      collection: 'nest-realtime',
+    });
+    expect(readFileSync(join(app, 'src/main.ts'), 'utf-8')).toMatch(/await useRealtimeAdapter\(app\);/);
+    expect(JSON.parse(readFileSync(join(app, 'nest-realtime.json'), 'utf-8'))).toMatchObject({ adapter: 'pubsub' });
+    expect(readFileSync(join(app, 'src/orders/orders.service.ts'), 'utf-8')).toMatch(/export class OrdersService/);
+  });
+
+  it('builds, lints cleanly and passes every generated test, scale-out with a real redis-server included', () => {
+    run('npm', ['run', 'build'], app);
+    run('npm', ['run', 'lint'], app);
+    const [command, args] = STRICT_LINT[major](['src/realtime', 'src/chat', 'test']);
+    run(command, args, app);
+    recordTestCounts(`Nest ${major} nest-add unit`, run('npm', ['test'], app));
+    const e2e = run('npm', ['run', 'test:e2e'], app);
+    expect(e2e).not.toMatch(/redis-server is not on PATH/);
+    recordTestCounts(`Nest ${major} nest-add e2e (with scale-out)`, e2e);
+  });
+
+  it('changes nothing on disk when nest add runs again', () => {
+    const before = snapshotSources(app);
+    run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], app);
+    expect(snapshotSources(app)).toEqual(before);
+  });
+});
