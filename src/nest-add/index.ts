@@ -32,7 +32,8 @@ const ADAPTER_MODULE = 'redis-io.adapter';
 export function nestAdd(options: NestAddOptions): Rule {
   return (tree: Tree) => {
     const host = detectHostProject(tree, { project: options.project, sourceRoot: options.sourceRoot });
-    const defaults = resolveDefaults(tree, options);
+    const previousDefaults = readProjectDefaults(tree);
+    const defaults = resolveDefaults(previousDefaults, options);
     return chain([
       addRealtimeDependencies({
         nestMajor: host.nestMajor,
@@ -41,6 +42,7 @@ export function nestAdd(options: NestAddOptions): Rule {
       renderRealtimeKit({
         host,
         defaults,
+        previousDefaults,
         force: options.force,
         format: loadHostFormatter(process.cwd()),
       }),
@@ -52,8 +54,7 @@ export function nestAdd(options: NestAddOptions): Rule {
 }
 
 /** Options given now win; otherwise what nest-realtime.json holds; otherwise the built-in defaults. */
-function resolveDefaults(tree: Tree, options: NestAddOptions): ProjectDefaults {
-  const stored = readProjectDefaults(tree);
+function resolveDefaults(stored: ProjectDefaults, options: NestAddOptions): ProjectDefaults {
   return {
     adapter: options.adapter ?? stored.adapter,
     auth: options.auth ?? stored.auth,

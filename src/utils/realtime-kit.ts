@@ -11,6 +11,8 @@ export const KIT_FOLDER = 'realtime';
 export interface RealtimeKitOptions {
   host: HostProject;
   defaults: ProjectDefaults;
+  /** The defaults the kit was generated with before, when they changed: unedited kit files follow the change. */
+  previousDefaults?: ProjectDefaults;
   spec?: boolean;
   force?: boolean;
   format?: SourceFormatter;
@@ -30,15 +32,20 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
   return renderTemplates({
     templateDir: 'realtime-kit',
     targetDir: kitDirectory(options.host),
-    data: {
-      importExtension: options.host.importExtension,
-      corsOriginsEnv: options.defaults.corsOriginsEnv,
-      adapterEnumMember: ADAPTER_ENUM_MEMBERS[options.defaults.adapter],
-    },
+    data: kitData(options.host, options.defaults),
+    previousData: options.previousDefaults && kitData(options.host, options.previousDefaults),
     force: options.force,
     include: (path) => options.spec !== false || !path.endsWith('.spec.ts'),
     format: options.format,
   });
+}
+
+function kitData(host: HostProject, defaults: ProjectDefaults): Record<string, unknown> {
+  return {
+    importExtension: host.importExtension,
+    corsOriginsEnv: defaults.corsOriginsEnv,
+    adapterEnumMember: ADAPTER_ENUM_MEMBERS[defaults.adapter],
+  };
 }
 
 /** The kit's `RedisAdapterKind` member for each adapter kind, the default when REDIS_ADAPTER is unset. */

@@ -20,6 +20,11 @@ export interface RenderTemplatesOptions {
   include?: (path: string) => boolean;
   /** Formats each rendered file before it is compared with what exists and written. */
   format?: SourceFormatter;
+  /**
+   * The values the files were last generated with, when they changed since (e.g. new project defaults). An
+   * existing file equal to that earlier output was not edited by the user, so it is updated rather than kept.
+   */
+  previousData?: Record<string, unknown>;
 }
 
 /**
@@ -28,7 +33,7 @@ export interface RenderTemplatesOptions {
  * through `<%- include('_partial.ejs') %>` and never written themselves.
  *
  * Respects the user's edits: a file that exists with the same content is left alone, one that differs is
- * kept and reported, unless `force` is set.
+ * kept and reported, unless `force` is set or it is exactly what `previousData` generated.
  */
 export function renderTemplates(options: RenderTemplatesOptions): Rule {
   return async (tree: Tree, context: SchematicContext) => {
@@ -43,9 +48,19 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
         continue;
       }
       const path = `${options.targetDir}/${outputName}`;
-      const rendered = render(readFileSync(templatePath, 'utf-8'), options.data, { filename: templatePath });
-      const content = options.format ? await formatOrKeep(options.format, path, rendered, context) : rendered;
-      writeRespectingEdits(tree, context, path, content, options.force ?? false);
+      const template = readFileSync(templatePath, 'utf-8');
+      const generate = async (data: Record<string, unknown>) => {
+        const rendered = render(template, data, { filename: templatePath });
+        return options.format ? formatOrKeep(options.format, path, rendered, context) : rendered;
+      };
+      const content = await generate(options.data);
+      const existing = tree.read(path)?.toString('utf-8');
+      const unedited =
+        existing !== undefined &&
+        existing !== content &&
+        options.previousData !== undefined &&
+        existing === (await generate(options.previousData));
+      writeRespectingEdits(tree, context, path, content, (options.force ?? false) || unedited);
     }
   };
 }

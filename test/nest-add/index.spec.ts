@@ -105,6 +105,14 @@ describe('nest-add options', () => {
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ adapter: 'sharded', namespacePrefix: '/v2' });
   });
 
+  it('updates kit files the user did not edit when the defaults change, and keeps edited ones', async () => {
+    const tree = await nestAdd(createNestAppTree(12));
+    tree.overwrite('/src/realtime/redis.config.ts', '// tuned by the team\n');
+    await nestAdd(tree, { corsOriginsEnv: 'WS_ORIGINS', adapter: 'streams' });
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
+    expect(tree.readContent('/src/realtime/redis.config.ts')).toBe('// tuned by the team\n');
+  });
+
   it('leaves a custom collection alone and says how to run ours', async () => {
     const base = createNestAppTree(11);
     base.overwrite('/nest-cli.json', JSON.stringify({ collection: '@acme/schematics', sourceRoot: 'src' }));

@@ -74,6 +74,23 @@ describe('renderTemplates', () => {
     expect(warnings).toContain("Wrote /src/x/live-score.greeting.ts unformatted: the host's formatter failed (boom).");
   });
 
+  it('updates a file that is exactly what the previous values generated', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    await render(tree);
+    const renamed = { ...data, propertyName: 'score' };
+    expect(await render(tree, { data: renamed, previousData: data })).toEqual([]);
+    expect(tree.readContent('/src/x/live-score.greeting.ts')).toContain("export const score = 'hello';");
+  });
+
+  it('keeps an edited file even when the values changed', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    await render(tree);
+    tree.overwrite('/src/x/live-score.greeting.ts', 'edited\n');
+    const warnings = await render(tree, { data: { ...data, propertyName: 'score' }, previousData: data });
+    expect(tree.readContent('/src/x/live-score.greeting.ts')).toBe('edited\n');
+    expect(warnings).toHaveLength(1);
+  });
+
   it('is silent when the file is already as generated', async () => {
     const tree = new UnitTestTree(new HostTree());
     await render(tree);
