@@ -9,7 +9,7 @@ import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
 import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
 import { kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
-import { renderTemplates } from '../utils/templates';
+import { renderTemplates, specFilter } from '../utils/templates';
 import { Schema as RealtimeGatewayOptions } from './schema';
 
 /** Everything the rules need, derived once from the options and the host tree. */
@@ -99,11 +99,6 @@ function normalizeNamespace(namespace: string): string {
   return `/${trimmed.replace(/\/+$/, '')}`;
 }
 
-/** With --no-spec, spec files are left out. */
-function specFilter(plan: GatewayPlan): (path: string) => boolean {
-  return (path) => plan.options.spec !== false || !path.endsWith('.spec.ts');
-}
-
 function renderFeature(plan: GatewayPlan): Rule {
   const { host, feature, featureDir, kitDir, e2eDir } = plan;
   const data = {
@@ -124,7 +119,7 @@ function renderFeature(plan: GatewayPlan): Rule {
       targetDir: featureDir,
       data,
       force: plan.options.force,
-      include: specFilter(plan),
+      include: specFilter(plan.options.spec),
       format: plan.format,
     }),
   ];

@@ -3,7 +3,7 @@ import { insertImport } from '@schematics/angular/utility/ast-utils';
 import { applyToUpdateRecorder } from '@schematics/angular/utility/change';
 import { readSourceFile, ts } from './typescript';
 
-/** What `ensureShutdownHooks` did to the entry file. */
+/** What an `ensure…` edit did to the entry file. */
 export enum MainFileEdit {
   Added = 'added',
   AlreadyPresent = 'already-present',

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
 import { ProjectDefaults } from './project-defaults';
-import { renderTemplates } from './templates';
+import { renderTemplates, specFilter } from './templates';
 
 /** Folder of the shared kit below the source root, created once and reused by every gateway. */
 export const KIT_FOLDER = 'realtime';
@@ -25,8 +25,8 @@ export function kitDirectory(host: HostProject): string {
 /**
  * Writes the shared `src/realtime/` kit: server options, JWT module, auth middleware and guard, WS
  * validation pipe and exception filter, cluster-wide presence, and the Redis adapter main.ts switches to
- * when REDIS_URL is set. Existing files are respected
- * as `renderTemplates` describes, so every schematic can call this safely.
+ * when REDIS_URL is set. Existing files are respected as `renderTemplates` describes, so every schematic
+ * can call this safely.
  */
 export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
   return renderTemplates({
@@ -35,7 +35,7 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
     data: kitData(options.host, options.defaults),
     previousData: options.previousDefaults && kitData(options.host, options.previousDefaults),
     force: options.force,
-    include: (path) => options.spec !== false || !path.endsWith('.spec.ts'),
+    include: specFilter(options.spec),
     format: options.format,
   });
 }

@@ -60,9 +60,14 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
         existing !== content &&
         options.previousData !== undefined &&
         existing === (await generate(options.previousData));
-      writeRespectingEdits(tree, context, path, content, (options.force ?? false) || unedited);
+      writeRespectingEdits(tree, context, path, existing, content, (options.force ?? false) || unedited);
     }
   };
+}
+
+/** An `include` filter that leaves spec files out when `spec` is false (`--no-spec`). */
+export function specFilter(spec: boolean | undefined): (path: string) => boolean {
+  return (path) => spec !== false || !path.endsWith('.spec.ts');
 }
 
 function listTemplates(dir: string): string[] {
@@ -89,8 +94,14 @@ function isPartial(name: string): boolean {
   return /^_(?!_)/.test(name);
 }
 
-function writeRespectingEdits(tree: Tree, context: SchematicContext, path: string, content: string, force: boolean) {
-  const existing = tree.read(path)?.toString('utf-8');
+function writeRespectingEdits(
+  tree: Tree,
+  context: SchematicContext,
+  path: string,
+  existing: string | undefined,
+  content: string,
+  force: boolean,
+) {
   if (existing === undefined) {
     tree.create(path, content);
   } else if (existing !== content) {
