@@ -63,6 +63,7 @@ function resolveDefaults(stored: ProjectDefaults, options: NestAddOptions): Proj
       options.namespacePrefix === undefined
         ? stored.namespacePrefix
         : normalizeNamespacePrefix(options.namespacePrefix),
+    metrics: options.metrics ?? stored.metrics,
   };
 }
 

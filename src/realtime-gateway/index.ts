@@ -106,6 +106,7 @@ function renderFeature(plan: GatewayPlan): Rule {
     namespace: plan.namespace,
     importExtension: host.importExtension,
     corsOriginsEnv: plan.defaults.corsOriginsEnv,
+    metrics: plan.defaults.metrics,
     kitImport: relativeImport(`${featureDir}/index.ts`, kitDir),
   };
   const e2eData = {

@@ -3,7 +3,7 @@ import { Schema as NestAddOptions } from '../nest-add/schema';
 import { readJsonFile } from './host-project';
 
 /** Project-wide choices `nest add nest-realtime` writes once and every later schematic reads. */
-export type ProjectDefaults = Required<Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix'>>;
+export type ProjectDefaults = Required<Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix' | 'metrics'>>;
 
 /** Where the defaults live: beside nest-cli.json, so they are versioned with the app. */
 export const PROJECT_DEFAULTS_PATH = '/nest-realtime.json';
@@ -14,6 +14,7 @@ export const BUILT_IN_DEFAULTS: ProjectDefaults = {
   auth: 'jwt',
   corsOriginsEnv: 'CORS_ORIGINS',
   namespacePrefix: '',
+  metrics: true,
 };
 
 const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded', 'streams'];
@@ -32,6 +33,9 @@ export function readProjectDefaults(tree: Tree): ProjectDefaults {
   }
   if (defaults.auth !== 'jwt') {
     throw invalid('"auth" must be "jwt"');
+  }
+  if (typeof defaults.metrics !== 'boolean') {
+    throw invalid('"metrics" must be true or false');
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(defaults.corsOriginsEnv)) {
     throw invalid('"corsOriginsEnv" must be an environment variable name such as CORS_ORIGINS');

@@ -24,8 +24,8 @@ export function kitDirectory(host: HostProject): string {
 
 /**
  * Writes the shared `src/realtime/` kit: server options, JWT module, auth middleware and guard, WS
- * validation pipe and exception filter, cluster-wide presence, and the Redis adapter main.ts switches to
- * when REDIS_URL is set. Existing files are respected as `renderTemplates` describes, so every schematic
+ * validation pipe and exception filter, cluster-wide presence, the Redis adapter main.ts switches to
+ * when REDIS_URL is set, health endpoints with the drain state, and socket metrics. Existing files are respected as `renderTemplates` describes, so every schematic
  * can call this safely.
  */
 export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
@@ -35,15 +35,24 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
     data: kitData(options.host, options.defaults),
     previousData: options.previousDefaults && kitData(options.host, options.previousDefaults),
     force: options.force,
-    include: specFilter(options.spec),
+    include: kitFilter(options.defaults, options.spec),
     format: options.format,
   });
 }
+
+/** The metrics endpoint is left out with `metrics: false`; the rest of the kit is always written. */
+function kitFilter(defaults: ProjectDefaults, spec: boolean | undefined): (path: string) => boolean {
+  const specs = specFilter(spec);
+  return (path) => specs(path) && (defaults.metrics || path !== METRICS_CONTROLLER);
+}
+
+const METRICS_CONTROLLER = 'metrics.controller.ts';
 
 function kitData(host: HostProject, defaults: ProjectDefaults): Record<string, unknown> {
   return {
     importExtension: host.importExtension,
     corsOriginsEnv: defaults.corsOriginsEnv,
+    metrics: defaults.metrics,
     adapterEnumMember: ADAPTER_ENUM_MEMBERS[defaults.adapter],
   };
 }

@@ -1,6 +1,7 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
 import { Schema as NestAddOptions } from '../../src/nest-add/schema';
+import { findModuleMetadata } from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 
@@ -18,6 +19,17 @@ function bootstrapStatements(tree: UnitTestTree): string[] {
   const source = readSourceFile(tree, '/src/main.ts');
   const bootstrap = source.statements.find(ts.isFunctionDeclaration);
   return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
+}
+
+/** The identifiers in the `controllers` array of a module's @Module() metadata. */
+function moduleControllers(tree: UnitTestTree, path: string): string[] {
+  const metadata = findModuleMetadata(readSourceFile(tree, path));
+  const controllers = metadata?.properties
+    .filter(ts.isPropertyAssignment)
+    .find((property) => property.name.getText() === 'controllers')?.initializer;
+  return controllers && ts.isArrayLiteralExpression(controllers)
+    ? controllers.elements.map((element) => element.getText())
+    : [];
 }
 
 function json<T>(tree: UnitTestTree, path: string): T {
@@ -64,13 +76,26 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
       auth: 'jwt',
       corsOriginsEnv: 'CORS_ORIGINS',
       namespacePrefix: '',
+      metrics: true,
     });
+  });
+
+  it('serves health probes and Prometheus metrics from the kit module', () => {
+    expect(moduleControllers(tree, '/src/realtime/realtime.module.ts')).toEqual(['HealthController', 'MetricsController']);
+    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
   });
 
   it('adds the runtime and Redis dependencies and schedules one install', () => {
     const manifest = json<{ dependencies: Record<string, string> }>(tree, '/package.json');
     expect(Object.keys(manifest.dependencies)).toEqual(
-      expect.arrayContaining(['@nestjs/websockets', 'socket.io', '@socket.io/redis-adapter', 'ioredis']),
+      expect.arrayContaining([
+        '@nestjs/websockets',
+        'socket.io',
+        '@socket.io/redis-adapter',
+        'ioredis',
+        '@nestjs/terminus',
+        'prom-client',
+      ]),
     );
     expect(runner.tasks.filter((task) => task.name === 'node-package')).toHaveLength(1);
   });
@@ -97,6 +122,17 @@ describe('nest-add options', () => {
     });
     expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
     expect(tree.readContent('/src/realtime/redis.config.ts')).toContain('return RedisAdapterKind.Streams;');
+  });
+
+  it('leaves the metrics endpoint out with --metrics=false, and brings it back with --metrics', async () => {
+    const tree = await nestAdd(createNestAppTree(11), { metrics: false });
+    expect(json(tree, '/nest-realtime.json')).toMatchObject({ metrics: false });
+    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
+    expect(moduleControllers(tree, '/src/realtime/realtime.module.ts')).toEqual(['HealthController']);
+
+    await nestAdd(tree, { metrics: true });
+    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
+    expect(moduleControllers(tree, '/src/realtime/realtime.module.ts')).toEqual(['HealthController', 'MetricsController']);
   });
 
   it('keeps earlier choices when run again without flags', async () => {
