@@ -3,7 +3,9 @@ import { Schema as NestAddOptions } from '../nest-add/schema';
 import { readJsonFile } from './host-project';
 
 /** Project-wide choices `nest add nest-realtime` writes once and every later schematic reads. */
-export type ProjectDefaults = Required<Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix' | 'metrics'>>;
+export type ProjectDefaults = Required<
+  Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix' | 'metrics'>
+>;
 
 /** Where the defaults live: beside nest-cli.json, so they are versioned with the app. */
 export const PROJECT_DEFAULTS_PATH = '/nest-realtime.json';
@@ -43,13 +45,18 @@ export function readProjectDefaults(tree: Tree): ProjectDefaults {
   return { ...defaults, namespacePrefix: normalizeNamespacePrefix(defaults.namespacePrefix) };
 }
 
-/**
- * Writes the defaults, keeping keys the file has that we do not manage. Nothing changes when the file
- * already holds these values.
- */
+/** Writes the defaults, keeping keys the file has that we do not manage. */
 export function writeProjectDefaults(tree: Tree, defaults: ProjectDefaults): void {
+  updateProjectSettings(tree, defaults);
+}
+
+/**
+ * Sets top-level keys of `nest-realtime.json` (e.g. another schematic's own section), keeping the others.
+ * Nothing changes when the file already holds these values.
+ */
+export function updateProjectSettings(tree: Tree, settings: Record<string, unknown>): void {
   const stored = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
-  const content = JSON.stringify({ ...stored, ...defaults }, null, 2) + '\n';
+  const content = JSON.stringify({ ...stored, ...settings }, null, 2) + '\n';
   if (!stored) {
     tree.create(PROJECT_DEFAULTS_PATH, content);
   } else if (tree.read(PROJECT_DEFAULTS_PATH)?.toString('utf-8') !== content) {

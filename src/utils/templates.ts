@@ -94,7 +94,8 @@ function isPartial(name: string): boolean {
   return /^_(?!_)/.test(name);
 }
 
-function writeRespectingEdits(
+/** Creates a missing file; replaces a differing one only when `force`, otherwise keeps it with a warning. */
+export function writeRespectingEdits(
   tree: Tree,
   context: SchematicContext,
   path: string,

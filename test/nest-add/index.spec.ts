@@ -1,9 +1,9 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
 import { Schema as NestAddOptions } from '../../src/nest-add/schema';
-import { findModuleMetadata } from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { moduleMetadataArray } from '../support/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -19,17 +19,6 @@ function bootstrapStatements(tree: UnitTestTree): string[] {
   const source = readSourceFile(tree, '/src/main.ts');
   const bootstrap = source.statements.find(ts.isFunctionDeclaration);
   return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
-}
-
-/** The identifiers in the `controllers` array of a module's @Module() metadata. */
-function moduleControllers(tree: UnitTestTree, path: string): string[] {
-  const metadata = findModuleMetadata(readSourceFile(tree, path));
-  const controllers = metadata?.properties
-    .filter(ts.isPropertyAssignment)
-    .find((property) => property.name.getText() === 'controllers')?.initializer;
-  return controllers && ts.isArrayLiteralExpression(controllers)
-    ? controllers.elements.map((element) => element.getText())
-    : [];
 }
 
 function json<T>(tree: UnitTestTree, path: string): T {
@@ -81,7 +70,10 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
   });
 
   it('serves health probes and Prometheus metrics from the kit module', () => {
-    expect(moduleControllers(tree, '/src/realtime/realtime.module.ts')).toEqual(['HealthController', 'MetricsController']);
+    expect(moduleMetadataArray(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
+      'HealthController',
+      'MetricsController',
+    ]);
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
   });
 
@@ -128,11 +120,14 @@ describe('nest-add options', () => {
     const tree = await nestAdd(createNestAppTree(11), { metrics: false });
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ metrics: false });
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
-    expect(moduleControllers(tree, '/src/realtime/realtime.module.ts')).toEqual(['HealthController']);
+    expect(moduleMetadataArray(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual(['HealthController']);
 
     await nestAdd(tree, { metrics: true });
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
-    expect(moduleControllers(tree, '/src/realtime/realtime.module.ts')).toEqual(['HealthController', 'MetricsController']);
+    expect(moduleMetadataArray(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
+      'HealthController',
+      'MetricsController',
+    ]);
   });
 
   it('keeps earlier choices when run again without flags', async () => {

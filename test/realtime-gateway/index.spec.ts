@@ -1,9 +1,9 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join, posix } from 'node:path';
-import { findModuleMetadata } from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/schema';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { moduleMetadataArray } from '../support/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -21,15 +21,6 @@ function relativeImports(tree: UnitTestTree, path: string): string[] {
     .statements.filter(ts.isImportDeclaration)
     .map((declaration) => (declaration.moduleSpecifier as ts.StringLiteral).text)
     .filter((specifier) => specifier.startsWith('.'));
-}
-
-function moduleImports(tree: UnitTestTree, path: string): string[] {
-  const source = readSourceFile(tree, path);
-  const imports = findModuleMetadata(source)?.properties.find(
-    (property): property is ts.PropertyAssignment =>
-      ts.isPropertyAssignment(property) && property.name.getText(source) === 'imports',
-  );
-  return (imports?.initializer as ts.ArrayLiteralExpression).elements.map((element) => element.getText(source));
 }
 
 /** The `namespace` given to @WebSocketGateway() in a gateway file. */
@@ -89,7 +80,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
   });
 
   it('registers the feature module in AppModule', () => {
-    expect(moduleImports(tree, '/src/app.module.ts')).toEqual(['ChatModule']);
+    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
     const suffix = major === 12 ? '.js' : '';
     expect(relativeImports(tree, '/src/app.module.ts')).toContain(`./chat/chat.module${suffix}`);
   });
@@ -125,7 +116,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     const kit = Object.entries(snapshot(tree)).filter(([path]) => path.startsWith('/src/realtime/'));
     await generate(tree, { name: 'notifications' });
     expect(kit.every(([path, content]) => tree.readContent(path) === content)).toBe(true);
-    expect(moduleImports(tree, '/src/app.module.ts')).toEqual(['ChatModule', 'NotificationsModule']);
+    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule', 'NotificationsModule']);
     expect(gatewayNamespace(tree, '/src/notifications/notifications.gateway.ts')).toBe('/notifications');
     expect(tree.readContent('/src/main.ts').match(/enableShutdownHooks/g)).toHaveLength(1);
   });
@@ -163,7 +154,7 @@ describe('realtime-gateway options', () => {
   it('--flat writes the feature directly in the path', async () => {
     const tree = await generate(createNestAppTree(11), { name: 'chat', flat: true, path: 'features' });
     expect(tree.exists('/src/features/chat.gateway.ts')).toBe(true);
-    expect(moduleImports(tree, '/src/app.module.ts')).toEqual(['ChatModule']);
+    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
   });
 
   it('--path and folders in the name nest the feature, registered in the nearest module', async () => {
@@ -174,9 +165,9 @@ describe('realtime-gateway options', () => {
     );
     const tree = await generate(base, { name: 'admin/chat' });
     expect(tree.exists('/src/admin/chat/chat.gateway.ts')).toBe(true);
-    expect(moduleImports(tree, '/src/admin/admin.module.ts')).toEqual(['ChatModule']);
+    expect(moduleMetadataArray(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(relativeImports(tree, '/src/admin/admin.module.ts')).toContain('./chat/chat.module.js');
-    expect(moduleImports(tree, '/src/app.module.ts')).toEqual([]);
+    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual([]);
   });
 
   it('--module picks the module to register in', async () => {
@@ -186,7 +177,7 @@ describe('realtime-gateway options', () => {
       `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AdminModule {}\n`,
     );
     const tree = await generate(base, { name: 'chat', module: 'admin/admin.module.ts' });
-    expect(moduleImports(tree, '/src/admin/admin.module.ts')).toEqual(['ChatModule']);
+    expect(moduleMetadataArray(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(relativeImports(tree, '/src/admin/admin.module.ts')).toContain('../chat/chat.module');
   });
 
@@ -216,7 +207,7 @@ describe('realtime-gateway options', () => {
     expect(tree.exists('/apps/admin/src/realtime/realtime.module.ts')).toBe(true);
     expect(tree.exists('/apps/admin/test/chat.e2e-spec.ts')).toBe(true);
     expect(relativeImports(tree, '/apps/admin/test/chat.e2e-spec.ts')).toContain('../src/chat/chat.module');
-    expect(moduleImports(tree, '/apps/admin/src/app.module.ts')).toEqual(['ChatModule']);
+    expect(moduleMetadataArray(tree, '/apps/admin/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(tree.readContent('/apps/admin/src/main.ts')).toContain('enableShutdownHooks');
     expect(tree.readContent('/apps/svc/src/main.ts')).not.toContain('enableShutdownHooks');
   });

@@ -1,0 +1,248 @@
+import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  APP_CLOSE_BUDGET_SECONDS,
+  LIVENESS_PATH,
+  PRE_STOP_SECONDS,
+  READINESS_PATH,
+} from '../../src/realtime-k8s/manifests';
+import { Schema as RealtimeK8sOptions } from '../../src/realtime-k8s/schema';
+import { readSourceFile, ts } from '../../src/utils/typescript';
+import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { validateManifests } from '../support/kubernetes';
+import { moduleMetadataArray } from '../support/module-metadata';
+
+const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+
+function k8s(tree: UnitTestTree, options: RealtimeK8sOptions = {}): Promise<UnitTestTree> {
+  return runner.runSchematic('realtime-k8s', { skipInstall: true, ...options }, tree);
+}
+
+function snapshot(tree: UnitTestTree): Record<string, string> {
+  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
+}
+
+function deployFiles(tree: UnitTestTree, dir = '/deploy'): Record<string, string> {
+  return Object.fromEntries(
+    tree.files
+      .filter((path) => path.startsWith(`${dir}/`))
+      .map((path) => [path.slice(dir.length + 1), tree.readContent(path)]),
+  );
+}
+
+// Loose on purpose: the tests read the fields they check, and the schema validation covers the shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Manifest = any;
+
+function manifest(tree: UnitTestTree, file: string): Manifest {
+  return parse(tree.readContent(`/deploy/${file}`));
+}
+
+function container(tree: UnitTestTree): Manifest {
+  return manifest(tree, 'deployment.yaml').spec.template.spec.containers[0];
+}
+
+/** GET routes of the kit's health controller, read from its decorators: what the probes may call. */
+function healthRoutes(tree: UnitTestTree): string[] {
+  const source = readSourceFile(tree, '/src/realtime/health.controller.ts');
+  const decoratorArgument = (node: ts.Node, name: string): string | undefined =>
+    ts.canHaveDecorators(node)
+      ? ts
+          .getDecorators(node)
+          ?.map((decorator) => decorator.expression)
+          .filter(ts.isCallExpression)
+          .filter((call) => call.expression.getText(source) === name)
+          .map((call) => (call.arguments[0] as ts.StringLiteral).text)[0]
+      : undefined;
+  const controller = source.statements.find(ts.isClassDeclaration);
+  const prefix = controller && decoratorArgument(controller, 'Controller');
+  return (controller?.members ?? [])
+    .map((member) => decoratorArgument(member, 'Get'))
+    .filter((path): path is string => path !== undefined)
+    .map((path) => `/${prefix}/${path}`);
+}
+
+function env(tree: UnitTestTree): Record<string, Manifest> {
+  return Object.fromEntries(container(tree).env.map((entry: Manifest) => [entry.name, entry]));
+}
+
+describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (major) => {
+  let tree: UnitTestTree;
+
+  beforeEach(async () => {
+    const prepared = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(major));
+    tree = await k8s(prepared);
+  });
+
+  it('writes the Deployment, Service, Ingress, PodDisruptionBudget and HorizontalPodAutoscaler', () => {
+    expect(Object.keys(deployFiles(tree)).sort()).toEqual([
+      'deployment.yaml',
+      'hpa.yaml',
+      'ingress.yaml',
+      'pdb.yaml',
+      'service.yaml',
+    ]);
+  });
+
+  it('writes manifests that validate against the Kubernetes schema', () => {
+    const reports = validateManifests(deployFiles(tree));
+    expect(reports.map(({ kind }) => kind).sort()).toEqual([
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
+    expect(reports.filter((report) => report.errors.length > 0)).toEqual([]);
+  });
+
+  it('probes paths the app serves', () => {
+    const routes = healthRoutes(tree);
+    expect(routes).toEqual(expect.arrayContaining([LIVENESS_PATH, READINESS_PATH]));
+    expect(container(tree).readinessProbe.httpGet.path).toBe(READINESS_PATH);
+    expect(container(tree).livenessProbe.httpGet.path).toBe(LIVENESS_PATH);
+    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toContain('RealtimeModule');
+  });
+
+  it('keeps ingress timeouts above the heartbeat and the grace period above the drain', () => {
+    const annotations = manifest(tree, 'ingress.yaml').metadata.annotations;
+    // The kit's REALTIME_SERVER_OPTIONS: pingInterval 25 s + pingTimeout 20 s.
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(45);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThan(45);
+    const pod = manifest(tree, 'deployment.yaml').spec.template.spec;
+    expect(pod.containers[0].lifecycle.preStop.sleep.seconds).toBe(PRE_STOP_SECONDS);
+    // preStop pause + SHUTDOWN_NOTICE_MS (300 ms) + the app's close budget.
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(PRE_STOP_SECONDS + 0.3 + APP_CLOSE_BUDGET_SECONDS);
+  });
+
+  it('uses no snippet annotations and no cookie affinity for a websocket-only app', () => {
+    const keys = Object.keys(manifest(tree, 'ingress.yaml').metadata.annotations);
+    expect(keys.filter((key) => key.includes('snippet'))).toEqual([]);
+    expect(keys.filter((key) => key.includes('affinity'))).toEqual([]);
+    expect(manifest(tree, 'ingress.yaml').spec.tls).toEqual([{ hosts: ['svc.example.com'], secretName: 'svc-tls' }]);
+  });
+
+  it('reads secrets by reference and keeps secret values out of the YAML', () => {
+    const vars = env(tree);
+    for (const name of ['JWT_SECRET', 'REDIS_URL']) {
+      expect(vars[name]).toEqual({ name, valueFrom: { secretKeyRef: { name: 'svc-secrets', key: name } } });
+    }
+    expect(vars.CORS_ORIGINS.value).toBe('https://svc.example.com');
+    expect(vars.REDIS_ADAPTER.value).toBe('pubsub');
+  });
+
+  it('runs as non-root on a read-only root filesystem', () => {
+    const pod = manifest(tree, 'deployment.yaml').spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  it('lets the autoscaler own the replicas and keeps one disruption at a time', () => {
+    expect(manifest(tree, 'deployment.yaml').spec.replicas).toBeUndefined();
+    expect(manifest(tree, 'hpa.yaml').spec).toMatchObject({ minReplicas: 2, maxReplicas: 10 });
+    expect(manifest(tree, 'pdb.yaml').spec.maxUnavailable).toBe(1);
+  });
+
+  it('changes nothing when it runs again', async () => {
+    const before = snapshot(tree);
+    await k8s(tree);
+    expect(snapshot(tree)).toEqual(before);
+  });
+});
+
+describe('realtime-k8s options and re-runs', () => {
+  async function prepared(): Promise<UnitTestTree> {
+    return runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+  }
+
+  it('writes a Gateway API HTTPRoute instead of the Ingress, and removes the unedited Ingress', async () => {
+    const tree = await k8s(await k8s(await prepared()), { route: 'httproute', gateway: 'infra/public' });
+    expect(tree.exists('/deploy/ingress.yaml')).toBe(false);
+    const route = manifest(tree, 'httproute.yaml');
+    expect(route.spec.parentRefs).toEqual([{ name: 'public', namespace: 'infra' }]);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'svc', port: 80 }]);
+    expect(validateManifests(deployFiles(tree)).flatMap((report) => report.errors)).toEqual([]);
+  });
+
+  it('follows the heartbeat and transports the app is tuned to', async () => {
+    const tree = await k8s(await prepared());
+    const config = tree.readContent('/src/realtime/realtime.config.ts');
+    tree.overwrite(
+      '/src/realtime/realtime.config.ts',
+      config
+        .replace("transports: ['websocket']", "transports: ['polling', 'websocket']")
+        .replace('pingInterval: 25_000', 'pingInterval: 60_000'),
+    );
+    await k8s(tree);
+    const annotations = manifest(tree, 'ingress.yaml').metadata.annotations;
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(80);
+    expect(annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
+    expect(validateManifests(deployFiles(tree)).flatMap((report) => report.errors)).toEqual([]);
+  });
+
+  it('remembers the choices in nest-realtime.json for runs without options', async () => {
+    const tree = await k8s(await prepared(), { name: 'chat', host: 'chat.acme.io', image: 'ghcr.io/acme/chat:1.2.0' });
+    await k8s(tree);
+    expect(container(tree).image).toBe('ghcr.io/acme/chat:1.2.0');
+    expect(manifest(tree, 'ingress.yaml').spec.rules[0].host).toBe('chat.acme.io');
+    expect(JSON.parse(tree.readContent('/nest-realtime.json')).k8s['.']).toMatchObject({
+      name: 'chat',
+      host: 'chat.acme.io',
+    });
+  });
+
+  it('keeps an edited manifest unless --force', async () => {
+    const tree = await k8s(await prepared());
+    const edited = tree.readContent('/deploy/hpa.yaml').replace('maxReplicas: 10', 'maxReplicas: 40');
+    tree.overwrite('/deploy/hpa.yaml', edited);
+    const warnings: string[] = [];
+    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
+    await k8s(tree, { minReplicas: 3 });
+    subscription.unsubscribe();
+    expect(tree.readContent('/deploy/hpa.yaml')).toBe(edited);
+    expect(warnings.join('\n')).toContain('Kept /deploy/hpa.yaml');
+
+    await k8s(tree, { minReplicas: 3, force: true });
+    expect(manifest(tree, 'hpa.yaml').spec).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+  });
+
+  it('leaves the metrics scrape annotations out when the app has no /metrics', async () => {
+    const base = await runner.runSchematic('nest-add', { skipInstall: true, metrics: false }, createNestAppTree(11));
+    const tree = await k8s(base);
+    expect(manifest(tree, 'deployment.yaml').spec.template.metadata.annotations).toBeUndefined();
+  });
+
+  it('prepares an app nest add never ran on: kit, health dependencies, root module', async () => {
+    const tree = await k8s(createNestAppTree(11));
+    const manifestJson = JSON.parse(tree.readContent('/package.json'));
+    expect(Object.keys(manifestJson.dependencies)).toEqual(expect.arrayContaining(['@nestjs/terminus', 'prom-client']));
+    expect(tree.exists('/src/realtime/health.controller.ts')).toBe(true);
+    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['RealtimeModule']);
+  });
+
+  it('deploys a monorepo project from its own folder', async () => {
+    const base = createNestAppTree(11);
+    addMonorepoApp(base, 'admin');
+    const tree = await k8s(base, { project: 'admin' });
+    expect(tree.exists('/apps/admin/deploy/deployment.yaml')).toBe(true);
+    expect(parse(tree.readContent('/apps/admin/deploy/deployment.yaml')).metadata.name).toBe('admin');
+  });
+
+  it.each([
+    [{ host: 'Not A Host' }, /--host "Not A Host" is not a DNS host name/],
+    [{ name: 'Chat_Service' }, /--name "Chat_Service" is not a valid Kubernetes name/],
+    [{ minReplicas: 5, maxReplicas: 2 }, /--min-replicas \(5\) must not exceed --max-replicas \(2\)/],
+    [{ path: '../outside' }, /--path "..\/outside" must be a folder inside the project/],
+    [{ gateway: 'a/b/c' }, /--gateway "a\/b\/c" must be <name> or <namespace>\/<name>/],
+  ] as [RealtimeK8sOptions, RegExp][])('refuses %o with a clear error and writes nothing', async (options, message) => {
+    const tree = await prepared();
+    const before = snapshot(tree);
+    await expect(k8s(tree, options)).rejects.toThrow(message);
+    expect(snapshot(tree)).toEqual(before);
+  });
+});
