@@ -37,7 +37,7 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
   });
 
   it('behaves as the contract says when started with node dist/main.js', async () => {
-    await checkChatContract(app);
+    await checkChatContract(app, '/chat', `Nest ${major} contract`);
   });
 
   it('lints with zero errors, and our files with zero warnings', () => {

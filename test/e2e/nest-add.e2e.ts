@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
+import { validateManifests } from '../support/kubernetes';
 import { freshApp, installPackage, snapshotSources } from './support/apps';
+import { startApp } from './support/contract';
 import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
 import { recordTestCounts } from './support/report';
 import { run } from './support/shell';
@@ -8,7 +11,8 @@ import { run } from './support/shell';
 /**
  * The `nest add` path: our tarball installed as a user's registry install would be, `nest add nest-realtime`
  * through the real Nest CLI, then `nest g realtime-gateway` without `-c` (nest-cli.json names our
- * collection) and a stock `nest g service` that must still work through our collection's "extends".
+ * collection), a stock `nest g service` that must still work through our collection's "extends", and
+ * `nest g realtime-k8s` for the deploy manifests.
  */
 describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (major: HostMajor) => {
   let app: string;
@@ -21,6 +25,7 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
     run('npm', ['install', '--no-audit', '--no-fund'], app);
     run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], app);
     run('npx', ['nest', 'g', 'service', 'orders'], app);
+    run('npx', ['nest', 'g', 'realtime-k8s'], app);
   });
 
   it('sets up nest-cli.json, main.ts and the defaults, and the stock schematics still work', () => {
@@ -43,9 +48,43 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
     recordTestCounts(`Nest ${major} nest-add e2e (with scale-out)`, e2e);
   });
 
-  it('changes nothing on disk when nest add runs again', () => {
+  it('writes deploy manifests that validate against the Kubernetes schema', () => {
+    const files = Object.fromEntries(
+      readdirSync(join(app, 'deploy')).map((file) => [file, readFileSync(join(app, 'deploy', file), 'utf-8')]),
+    );
+    const reports = validateManifests(files);
+    expect(reports.map(({ kind }) => kind).sort()).toEqual([
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'Ingress',
+      'PodDisruptionBudget',
+      'Service',
+    ]);
+    expect(reports.flatMap(({ file, errors }) => errors.map((error) => `${file}: ${error}`))).toEqual([]);
+    const annotations = parse(files['ingress.yaml']).metadata.annotations as Record<string, string>;
+    // The generated gateway's heartbeat: pingInterval 25 s + pingTimeout 20 s.
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(45);
+  });
+
+  it('serves the paths the probes call, and the metrics the pod annotations announce', async () => {
+    const pod = parse(readFileSync(join(app, 'deploy/deployment.yaml'), 'utf-8')).spec.template;
+    const probes = ['startupProbe', 'readinessProbe', 'livenessProbe'].map(
+      (probe) => pod.spec.containers[0][probe].httpGet.path as string,
+    );
+    const running = await startApp(app);
+    try {
+      for (const path of [...new Set(probes), pod.metadata.annotations['prometheus.io/path'] as string]) {
+        expect({ path, status: (await fetch(`${running.url}${path}`)).status }).toEqual({ path, status: 200 });
+      }
+    } finally {
+      running.process.kill('SIGTERM');
+    }
+  });
+
+  it('changes nothing on disk when nest add and realtime-k8s run again', () => {
     const before = snapshotSources(app);
     run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], app);
+    run('npx', ['nest', 'g', 'realtime-k8s'], app);
     expect(snapshotSources(app)).toEqual(before);
   });
 });

@@ -138,6 +138,16 @@ describe('realtime-gateway options', () => {
     expect(tree.readContent('/src/realtime/realtime.config.ts')).not.toContain('CORS_ORIGINS');
   });
 
+  it('tests /metrics only in a project that serves it', async () => {
+    const base = createNestAppTree(11);
+    base.create('/nest-realtime.json', JSON.stringify({ metrics: false }));
+    const tree = await generate(base, { name: 'chat' });
+    const e2e = tree.readContent('/test/chat.e2e-spec.ts');
+    expect(e2e).toContain('/health/ready');
+    expect(e2e).not.toContain('/metrics');
+    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
+  });
+
   it('refuses project defaults it cannot use', async () => {
     const base = createNestAppTree(11);
     base.create('/nest-realtime.json', JSON.stringify({ adapter: 'kafka' }));

@@ -1,5 +1,6 @@
 import { Socket } from 'socket.io-client';
 import { ack, connect, delay, handshakeOutcome, Inbox, RunningApp, signToken, startApp, tokenFor } from './contract';
+import { recordNote } from './report';
 
 /** How long "nothing arrives" is watched for: far above loopback delivery times, short enough to keep tests fast. */
 const SILENCE_MS = 300;
@@ -8,7 +9,7 @@ const SILENCE_MS = 300;
  * The section-4 contract of a `realtime-gateway chat` feature, checked against `node dist/main.js`.
  * Every socket it opens is closed; the app is stopped with SIGTERM and must exit 0 within 10 s.
  */
-export async function checkChatContract(appDir: string, namespace = '/chat'): Promise<void> {
+export async function checkChatContract(appDir: string, namespace = '/chat', label = appDir): Promise<void> {
   const app = await startApp(appDir);
   const sockets: Socket[] = [];
   const open = async (userId: string) => {
@@ -84,16 +85,26 @@ export async function checkChatContract(appDir: string, namespace = '/chat'): Pr
     });
     expect(await closedByServer).toBe('io server disconnect');
 
-    // Graceful shutdown: clients are told before their sockets close, and the process exits 0 within 10 s.
+    await checkHealthAndMetrics(app, namespace);
+
+    // Graceful shutdown: readiness fails at once, then clients are told before their sockets close, and the
+    // process exits 0 within 10 s.
     const exited = new Promise<number | null>((resolve) => app.process.once('exit', (code) => resolve(code)));
-    const startedAt = Date.now();
+    const startedAt = performance.now();
     app.process.kill('SIGTERM');
+    const notReadyAfterMs = (await firstNotReady(app)) - startedAt;
+    expect(notReadyAfterMs).toBeLessThan(100);
     expect(await bob.inbox.next('serverShutdown', 10_000)).toEqual({
       message: expect.any(String),
       retryAfter: expect.any(Number),
     });
     expect(await exited).toBe(0);
-    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const exitedAfterMs = performance.now() - startedAt;
+    expect(exitedAfterMs).toBeLessThan(10_000);
+    recordNote(
+      `${label} SIGTERM`,
+      `readiness 503 after ${notReadyAfterMs.toFixed(1)} ms, serverShutdown received, exit 0 after ${exitedAfterMs.toFixed(0)} ms`,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- app output ---\n${app.output()}`);
   } finally {
@@ -102,6 +113,51 @@ export async function checkChatContract(appDir: string, namespace = '/chat'): Pr
       app.process.kill('SIGKILL');
     }
   }
+}
+
+/** Probes and Prometheus metrics of the running app, after the traffic above. */
+async function checkHealthAndMetrics(app: RunningApp, namespace: string): Promise<void> {
+  expect((await fetch(`${app.url}/health/live`)).status).toBe(200);
+  const ready = await fetch(`${app.url}/health/ready`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({ status: 'ok' });
+  const metrics = await fetch(`${app.url}/metrics`);
+  expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+  const samples = parseMetrics(await metrics.text());
+  const labels = `namespace="${namespace}"`;
+  // bob and carol are still connected.
+  expect(samples.get(`realtime_connected_sockets{${labels}}`)).toBe(2);
+  expect(samples.get(`realtime_events_total{${labels},event="sendMessage"}`)).toBeGreaterThanOrEqual(5);
+  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage"}`)).toBeGreaterThanOrEqual(3);
+  expect(samples.get(`realtime_ack_latency_seconds_count{${labels},event="joinRoom"}`)).toBeGreaterThanOrEqual(3);
+  expect(samples.get(`realtime_connections_refused_total{${labels},reason="invalid_token"}`)).toBeGreaterThanOrEqual(2);
+  expect(samples.get(`realtime_connections_refused_total{${labels},reason="missing_token"}`)).toBe(1);
+  expect(samples.get('process_cpu_seconds_total')).toBeGreaterThan(0);
+}
+
+/** Prometheus text format: `name{labels} value` lines, comments skipped. */
+function parseMetrics(text: string): Map<string, number> {
+  return new Map(
+    text
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => {
+        const split = line.lastIndexOf(' ');
+        return [line.slice(0, split), Number(line.slice(split + 1))];
+      }),
+  );
+}
+
+/** Polls GET /health/ready until it answers 503; resolves with the performance.now() of that answer. */
+async function firstNotReady(app: RunningApp): Promise<number> {
+  const deadline = performance.now() + 5_000;
+  while (performance.now() < deadline) {
+    const response = await fetch(`${app.url}/health/ready`);
+    if (response.status === 503) {
+      return performance.now();
+    }
+  }
+  throw new Error('/health/ready did not answer 503 within 5 s of SIGTERM');
 }
 
 async function checkHandshake(app: RunningApp, namespace: string): Promise<void> {
