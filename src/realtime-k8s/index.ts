@@ -4,7 +4,7 @@ import { addRealtimeDependencies } from '../utils/dependencies';
 import { generatedYaml, removeGeneratedYaml, writeGeneratedYaml } from '../utils/generated-yaml';
 import { loadHostFormatter } from '../utils/formatting';
 import { detectHostProject, HostProject, readJsonFile } from '../utils/host-project';
-import { addToModuleMetadata } from '../utils/module-metadata';
+import { addToModuleMetadata, moduleMetadataEntries } from '../utils/module-metadata';
 import { relativeImport } from '../utils/paths';
 import {
   PROJECT_DEFAULTS_PATH,
@@ -14,7 +14,7 @@ import {
 } from '../utils/project-defaults';
 import { kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
 import { readRealtimeServerSettings } from '../utils/realtime-settings';
-import { buildManifests, DeploymentPlan, MANIFEST_FILES } from './manifests';
+import { buildManifests, DeploymentPlan, LIVENESS_PATH, MANIFEST_FILES, READINESS_PATH } from './manifests';
 import { Schema as RealtimeK8sOptions } from './schema';
 
 const GENERATOR = 'nest g realtime-k8s';
@@ -174,6 +174,14 @@ function registerRealtimeModule(host: HostProject): Rule {
       'RealtimeModule',
       relativeImport(rootModule, realtimeModule, host.importExtension),
     );
+    // A kit module kept because it was edited, or written by an older version, may lack the controller.
+    if (!moduleMetadataEntries(tree, realtimeModule, 'controllers').includes('HealthController')) {
+      context.logger.warn(
+        `${realtimeModule} does not register HealthController, so the probes' ${LIVENESS_PATH} and ` +
+          `${READINESS_PATH} would answer 404. Add it to the module's controllers (see health.controller.ts), ` +
+          'or regenerate the kit with `nest add nest-realtime --force`.',
+      );
+    }
   };
 }
 

@@ -134,3 +134,21 @@ function indentationOf(source: ts.SourceFile, node: ts.Node): string {
   const lineStart = source.getLineStarts()[line];
   return source.text.slice(lineStart, lineStart + character).replace(/\S/g, ' ');
 }
+
+/**
+ * The entries of one array of a module file's @Module() metadata, as source text; empty when the file, the
+ * decorator or the array is missing.
+ *
+ * @example
+ * moduleMetadataEntries(tree, '/src/app.module.ts', 'imports'); // ['ChatModule']
+ */
+export function moduleMetadataEntries(tree: Tree, modulePath: string, field: ModuleMetadataField): string[] {
+  if (!tree.exists(modulePath)) {
+    return [];
+  }
+  const source = readSourceFile(tree, modulePath);
+  const array = findModuleMetadata(source)
+    ?.properties.filter(ts.isPropertyAssignment)
+    .find((property) => property.name.getText(source) === field)?.initializer;
+  return array && ts.isArrayLiteralExpression(array) ? array.elements.map((element) => element.getText(source)) : [];
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Schema as NestAddOptions } from '../../src/nest-add/schema';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-import { moduleMetadataArray } from '../support/module-metadata';
+import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -70,7 +70,7 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
   });
 
   it('serves health probes and Prometheus metrics from the kit module', () => {
-    expect(moduleMetadataArray(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
+    expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
       'HealthController',
       'MetricsController',
     ]);
@@ -120,11 +120,13 @@ describe('nest-add options', () => {
     const tree = await nestAdd(createNestAppTree(11), { metrics: false });
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ metrics: false });
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
-    expect(moduleMetadataArray(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual(['HealthController']);
+    expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
+      'HealthController',
+    ]);
 
     await nestAdd(tree, { metrics: true });
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
-    expect(moduleMetadataArray(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
+    expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
       'HealthController',
       'MetricsController',
     ]);

@@ -3,7 +3,7 @@ import { join, posix } from 'node:path';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/schema';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-import { moduleMetadataArray } from '../support/module-metadata';
+import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -80,7 +80,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
   });
 
   it('registers the feature module in AppModule', () => {
-    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
     const suffix = major === 12 ? '.js' : '';
     expect(relativeImports(tree, '/src/app.module.ts')).toContain(`./chat/chat.module${suffix}`);
   });
@@ -116,7 +116,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     const kit = Object.entries(snapshot(tree)).filter(([path]) => path.startsWith('/src/realtime/'));
     await generate(tree, { name: 'notifications' });
     expect(kit.every(([path, content]) => tree.readContent(path) === content)).toBe(true);
-    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule', 'NotificationsModule']);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule', 'NotificationsModule']);
     expect(gatewayNamespace(tree, '/src/notifications/notifications.gateway.ts')).toBe('/notifications');
     expect(tree.readContent('/src/main.ts').match(/enableShutdownHooks/g)).toHaveLength(1);
   });
@@ -164,7 +164,7 @@ describe('realtime-gateway options', () => {
   it('--flat writes the feature directly in the path', async () => {
     const tree = await generate(createNestAppTree(11), { name: 'chat', flat: true, path: 'features' });
     expect(tree.exists('/src/features/chat.gateway.ts')).toBe(true);
-    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
   });
 
   it('--path and folders in the name nest the feature, registered in the nearest module', async () => {
@@ -175,9 +175,9 @@ describe('realtime-gateway options', () => {
     );
     const tree = await generate(base, { name: 'admin/chat' });
     expect(tree.exists('/src/admin/chat/chat.gateway.ts')).toBe(true);
-    expect(moduleMetadataArray(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(moduleMetadataEntries(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(relativeImports(tree, '/src/admin/admin.module.ts')).toContain('./chat/chat.module.js');
-    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual([]);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([]);
   });
 
   it('--module picks the module to register in', async () => {
@@ -187,7 +187,7 @@ describe('realtime-gateway options', () => {
       `import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AdminModule {}\n`,
     );
     const tree = await generate(base, { name: 'chat', module: 'admin/admin.module.ts' });
-    expect(moduleMetadataArray(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(moduleMetadataEntries(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(relativeImports(tree, '/src/admin/admin.module.ts')).toContain('../chat/chat.module');
   });
 
@@ -217,7 +217,7 @@ describe('realtime-gateway options', () => {
     expect(tree.exists('/apps/admin/src/realtime/realtime.module.ts')).toBe(true);
     expect(tree.exists('/apps/admin/test/chat.e2e-spec.ts')).toBe(true);
     expect(relativeImports(tree, '/apps/admin/test/chat.e2e-spec.ts')).toContain('../src/chat/chat.module');
-    expect(moduleMetadataArray(tree, '/apps/admin/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(moduleMetadataEntries(tree, '/apps/admin/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(tree.readContent('/apps/admin/src/main.ts')).toContain('enableShutdownHooks');
     expect(tree.readContent('/apps/svc/src/main.ts')).not.toContain('enableShutdownHooks');
   });

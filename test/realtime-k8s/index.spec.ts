@@ -11,7 +11,7 @@ import { Schema as RealtimeK8sOptions } from '../../src/realtime-k8s/schema';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { validateManifests } from '../support/kubernetes';
-import { moduleMetadataArray } from '../support/module-metadata';
+import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -102,7 +102,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (majo
     expect(routes).toEqual(expect.arrayContaining([LIVENESS_PATH, READINESS_PATH]));
     expect(container(tree).readinessProbe.httpGet.path).toBe(READINESS_PATH);
     expect(container(tree).livenessProbe.httpGet.path).toBe(LIVENESS_PATH);
-    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toContain('RealtimeModule');
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toContain('RealtimeModule');
   });
 
   it('keeps ingress timeouts above the heartbeat and the grace period above the drain', () => {
@@ -222,7 +222,21 @@ describe('realtime-k8s options and re-runs', () => {
     const manifestJson = JSON.parse(tree.readContent('/package.json'));
     expect(Object.keys(manifestJson.dependencies)).toEqual(expect.arrayContaining(['@nestjs/terminus', 'prom-client']));
     expect(tree.exists('/src/realtime/health.controller.ts')).toBe(true);
-    expect(moduleMetadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['RealtimeModule']);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['RealtimeModule']);
+  });
+
+  it('warns when the kit module it keeps does not serve the probes', async () => {
+    const tree = await prepared();
+    const kitModule = '/src/realtime/realtime.module.ts';
+    tree.overwrite(
+      kitModule,
+      tree.readContent(kitModule).replace('controllers: [HealthController, MetricsController]', 'controllers: []'),
+    );
+    const warnings: string[] = [];
+    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
+    await k8s(tree);
+    subscription.unsubscribe();
+    expect(warnings.join('\n')).toContain(`${kitModule} does not register HealthController`);
   });
 
   it('deploys a monorepo project from its own folder', async () => {
