@@ -70,7 +70,8 @@ function env(tree: UnitTestTree): Record<string, Manifest> {
 describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (major) => {
   let tree: UnitTestTree;
 
-  beforeEach(async () => {
+  // Read-only checks share one run; the last test re-runs the schematic, which must change nothing.
+  beforeAll(async () => {
     const prepared = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(major));
     tree = await k8s(prepared);
   });
@@ -156,12 +157,19 @@ describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (majo
 });
 
 describe('realtime-k8s options and re-runs', () => {
-  async function prepared(): Promise<UnitTestTree> {
-    return runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+  let nestAdded: UnitTestTree;
+
+  beforeAll(async () => {
+    nestAdded = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+  });
+
+  /** A copy of an app nest add prepared, for a test to change. */
+  function prepared(): UnitTestTree {
+    return new UnitTestTree(nestAdded.branch());
   }
 
   it('writes a Gateway API HTTPRoute instead of the Ingress, and removes the unedited Ingress', async () => {
-    const tree = await k8s(await k8s(await prepared()), { route: 'httproute', gateway: 'infra/public' });
+    const tree = await k8s(await k8s(prepared()), { route: 'httproute', gateway: 'infra/public' });
     expect(tree.exists('/deploy/ingress.yaml')).toBe(false);
     const route = manifest(tree, 'httproute.yaml');
     expect(route.spec.parentRefs).toEqual([{ name: 'public', namespace: 'infra' }]);
@@ -170,7 +178,7 @@ describe('realtime-k8s options and re-runs', () => {
   });
 
   it('follows the heartbeat and transports the app is tuned to', async () => {
-    const tree = await k8s(await prepared());
+    const tree = await k8s(prepared());
     const config = tree.readContent('/src/realtime/realtime.config.ts');
     tree.overwrite(
       '/src/realtime/realtime.config.ts',
@@ -186,7 +194,7 @@ describe('realtime-k8s options and re-runs', () => {
   });
 
   it('remembers the choices in nest-realtime.json for runs without options', async () => {
-    const tree = await k8s(await prepared(), { name: 'chat', host: 'chat.acme.io', image: 'ghcr.io/acme/chat:1.2.0' });
+    const tree = await k8s(prepared(), { name: 'chat', host: 'chat.acme.io', image: 'ghcr.io/acme/chat:1.2.0' });
     await k8s(tree);
     expect(container(tree).image).toBe('ghcr.io/acme/chat:1.2.0');
     expect(manifest(tree, 'ingress.yaml').spec.rules[0].host).toBe('chat.acme.io');
@@ -197,7 +205,7 @@ describe('realtime-k8s options and re-runs', () => {
   });
 
   it('keeps an edited manifest unless --force', async () => {
-    const tree = await k8s(await prepared());
+    const tree = await k8s(prepared());
     const edited = tree.readContent('/deploy/hpa.yaml').replace('maxReplicas: 10', 'maxReplicas: 40');
     tree.overwrite('/deploy/hpa.yaml', edited);
     const warnings: string[] = [];
@@ -226,7 +234,7 @@ describe('realtime-k8s options and re-runs', () => {
   });
 
   it('warns when the kit module it keeps does not serve the probes', async () => {
-    const tree = await prepared();
+    const tree = prepared();
     const kitModule = '/src/realtime/realtime.module.ts';
     tree.overwrite(
       kitModule,
@@ -254,7 +262,7 @@ describe('realtime-k8s options and re-runs', () => {
     [{ path: '../outside' }, /--path "..\/outside" must be a folder inside the project/],
     [{ gateway: 'a/b/c' }, /--gateway "a\/b\/c" must be <name> or <namespace>\/<name>/],
   ] as [RealtimeK8sOptions, RegExp][])('refuses %o with a clear error and writes nothing', async (options, message) => {
-    const tree = await prepared();
+    const tree = prepared();
     const before = snapshot(tree);
     await expect(k8s(tree, options)).rejects.toThrow(message);
     expect(snapshot(tree)).toEqual(before);
