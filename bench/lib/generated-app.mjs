@@ -1,0 +1,114 @@
+// The app under test: a fresh `nest new` app (scaffolded once and cached outside the repository), into which
+// every bench run installs the package as it is now and generates `realtime-gateway chat` with the real Nest
+// CLI, so that the figures always measure the current templates.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const APP_NAME = 'bench-app';
+const OUTPUT_TAIL_CHARS = 12_000;
+
+/** Where scaffolded apps are kept between bench runs. */
+export function cacheRoot() {
+  return join(tmpdir(), 'nest-realtime-bench');
+}
+
+function run(command, args, cwd) {
+  const { NODE_OPTIONS: _nodeOptions, ...env } = process.env;
+  const result = spawnSync(command, args, {
+    cwd,
+    // prefer-offline: the npm cache answers for packages installed before, which keeps a bench run's two
+    // installs (ours, then the schematic's) from waiting on registry round trips.
+    env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', npm_config_prefer_offline: 'true' },
+    encoding: 'utf-8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`;
+    throw new Error(
+      `\`${[command, ...args].join(' ')}\` failed in ${cwd} (exit ${result.status}):\n${output.slice(-OUTPUT_TAIL_CHARS)}`,
+    );
+  }
+  return result.stdout;
+}
+
+/** Packs the repository as it would be published and returns the tarball's path. */
+function pack(repoDir, destination) {
+  mkdirSync(destination, { recursive: true });
+  for (const file of readdirSync(destination).filter((name) => name.endsWith('.tgz'))) {
+    rmSync(join(destination, file));
+  }
+  run('npm', ['pack', '--pack-destination', destination], repoDir);
+  const tarball = readdirSync(destination).find((name) => name.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack wrote no tarball to ${destination}`);
+  return join(destination, tarball);
+}
+
+/** The path of the first file named `fileName` below `dir`, or undefined. */
+function findFile(dir, fileName) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && entry.name === fileName) return path;
+    if (entry.isDirectory()) {
+      const found = findFile(path, fileName);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Builds the generated app for a Nest major and describes it. Steps are reported through `log`.
+ *
+ * @returns {{ appDir: string, scaffoldDir: string, entry: string, dtoDir: string, versions: object }}
+ */
+export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log }) {
+  const majorDir = join(cacheRoot(), `nest${nestMajor}`);
+  const scaffoldDir = join(majorDir, 'scaffold', APP_NAME);
+  const appDir = join(majorDir, 'app', APP_NAME);
+
+  log('packing nest-realtime');
+  const tarball = pack(repoDir, majorDir);
+
+  if (fresh || !existsSync(join(scaffoldDir, 'node_modules'))) {
+    log(`scaffolding a fresh Nest ${nestMajor} app with @nestjs/cli@${cliVersion} (cached in ${dirname(scaffoldDir)})`);
+    rmSync(dirname(scaffoldDir), { recursive: true, force: true });
+    mkdirSync(dirname(scaffoldDir), { recursive: true });
+    // Outside this repository: inside it, the Nest CLI would pick up our own @nestjs/schematics.
+    run(
+      'npx',
+      ['-y', `@nestjs/cli@${cliVersion}`, 'new', APP_NAME, '--package-manager', 'npm', '--skip-git'],
+      dirname(scaffoldDir),
+    );
+  }
+
+  log('installing the package and generating `realtime-gateway chat` with the Nest CLI');
+  rmSync(dirname(appDir), { recursive: true, force: true });
+  mkdirSync(dirname(appDir), { recursive: true });
+  run('cp', ['-a', scaffoldDir, appDir], majorDir);
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball], appDir);
+  run('npx', ['nest', 'g', '-c', 'nest-realtime', 'realtime-gateway', 'chat'], appDir);
+  log('building the generated app');
+  run('npm', ['run', 'build'], appDir);
+
+  const entry = join(appDir, 'dist', 'main.js');
+  const roomDto = findFile(join(appDir, 'dist'), 'room.dto.js');
+  if (!existsSync(entry) || !roomDto) {
+    throw new Error(`the build of ${appDir} has no dist/main.js or no compiled room.dto.js`);
+  }
+  const versionOf = (name) => JSON.parse(readFileSync(join(appDir, 'node_modules', name, 'package.json'), 'utf-8')).version;
+  return {
+    appDir,
+    scaffoldDir,
+    entry,
+    dtoDir: dirname(roomDto),
+    versions: {
+      nestCli: cliVersion,
+      nestCore: versionOf('@nestjs/core'),
+      socketIo: versionOf('socket.io'),
+      classValidator: versionOf('class-validator'),
+    },
+  };
+}
