@@ -1,14 +1,14 @@
 // npm run bench [-- --quick] [--check] [--redis] [--nest 11|12] [--fresh] [--clients 200] [--room-size 10]
-//                  [--connections K] [--rounds R]
+//                  [--connections K] [--rounds R] [--app DIR]
 // The generated gateway against a plain socket.io server doing the same work, measured in one run on this
 // machine (loopback only). See bench/README.md for what is measured and how.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { prepareGeneratedApp } from './lib/generated-app.mjs';
+import { describeApp, describeGeneratedApp, prepareGeneratedApp } from './lib/generated-app.mjs';
 import { measureCrossInstance } from './lib/cross-instance.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     check: { type: 'boolean', default: false },
     redis: { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    app: { type: 'string' },
     nest: { type: 'string', default: '11' },
     clients: { type: 'string' },
     'room-size': { type: 'string' },
@@ -139,8 +140,12 @@ async function main() {
   }, settings.deadlineMs);
   deadline.unref();
 
-  console.log(`▶ nest-realtime bench (${settings.mode}, Nest ${args.nest}${args.redis ? ', with Redis' : ''})`);
-  const app = prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log });
+  console.log(`▶ nest-realtime bench (${settings.mode}, Nest ${args.nest}${args.redis ? ', with Redis' : ''}${args.app ? `, app ${args.app}` : ''})`);
+  // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
+  // it goes into the templates.
+  const app = args.app
+    ? describeApp(resolve(args.app), describeGeneratedApp(args.nest).scaffoldDir)
+    : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log });
   const systems = systemsOf(app);
   const failures = [];
 
@@ -187,6 +192,7 @@ async function main() {
       startedAt: new Date(startedAt).toISOString(),
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
       machine: { cpus: availableParallelism(), node: process.version },
+      app: app.appDir,
       versions: app.versions,
       settings,
     },

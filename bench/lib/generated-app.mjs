@@ -34,6 +34,11 @@ function run(command, args, cwd) {
   return result.stdout;
 }
 
+function appPaths(nestMajor) {
+  const majorDir = join(cacheRoot(), `nest${nestMajor}`);
+  return { majorDir, scaffoldDir: join(majorDir, 'scaffold', APP_NAME), appDir: join(majorDir, 'app', APP_NAME) };
+}
+
 /** Packs the repository as it would be published and returns the tarball's path. */
 function pack(repoDir, destination) {
   mkdirSync(destination, { recursive: true });
@@ -82,14 +87,11 @@ function resetApp(scaffoldDir, appDir, fresh) {
 }
 
 /**
- * Builds the generated app for a Nest major and describes it. Steps are reported through `log`.
- *
- * @returns {{ appDir: string, scaffoldDir: string, entry: string, dtoDir: string, versions: object }}
+ * Builds the generated app for a Nest major and describes it (see describeGeneratedApp). Steps are
+ * reported through `log`.
  */
 export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log }) {
-  const majorDir = join(cacheRoot(), `nest${nestMajor}`);
-  const scaffoldDir = join(majorDir, 'scaffold', APP_NAME);
-  const appDir = join(majorDir, 'app', APP_NAME);
+  const { majorDir, scaffoldDir, appDir } = appPaths(nestMajor);
 
   log('packing nest-realtime');
   const tarball = pack(repoDir, majorDir);
@@ -118,10 +120,21 @@ export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log
   log('building the generated app');
   run('npm', ['run', 'build'], appDir);
 
+  return describeGeneratedApp(nestMajor);
+}
+
+/** The app prepareGeneratedApp last built for a Nest major. */
+export function describeGeneratedApp(nestMajor) {
+  const { scaffoldDir, appDir } = appPaths(nestMajor);
+  return describeApp(appDir, scaffoldDir);
+}
+
+/** A built generated app (or a copy of one): its folders, entry point, compiled DTOs and versions. */
+export function describeApp(appDir, scaffoldDir) {
   const entry = join(appDir, 'dist', 'main.js');
-  const roomDto = findFile(join(appDir, 'dist'), 'room.dto.js');
-  if (!existsSync(entry) || !roomDto) {
-    throw new Error(`the build of ${appDir} has no dist/main.js or no compiled room.dto.js`);
+  const roomDto = existsSync(entry) ? findFile(join(appDir, 'dist'), 'room.dto.js') : undefined;
+  if (!roomDto) {
+    throw new Error(`${appDir} has no built dist/main.js with a compiled room.dto.js; run npm run bench first`);
   }
   const versionOf = (name) => JSON.parse(readFileSync(join(appDir, 'node_modules', name, 'package.json'), 'utf-8')).version;
   return {
@@ -130,7 +143,7 @@ export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log
     entry,
     dtoDir: dirname(roomDto),
     versions: {
-      nestCli: cliVersion,
+      nestCli: versionOf('@nestjs/cli'),
       nestCore: versionOf('@nestjs/core'),
       socketIo: versionOf('socket.io'),
       classValidator: versionOf('class-validator'),

@@ -10,7 +10,7 @@ const CONNECTIONS_PER_WORKER = 2_500;
 const WARM_UP_CONNECTIONS = 50;
 const SETTLE_MS = 1_000;
 
-function idleClients(server, count, prefix) {
+export function idleClients(server, count, prefix) {
   return Array.from({ length: count }, (_, index) => ({
     url: server.namespaceUrl,
     token: server.tokenFor(`${prefix}-${index}`),
@@ -20,7 +20,7 @@ function idleClients(server, count, prefix) {
 
 /** The server's memory right after a full garbage collection (see child-preload.cjs). */
 async function memoryAfterGc(server) {
-  const heap = await server.heapAfterGc();
+  const heap = await server.ask({ benchCommand: 'heap' }, 'benchHeap');
   return { rssBytes: rssBytes(server.pid), heapBytes: heap.usedHeapBytes, externalBytes: heap.externalBytes };
 }
 

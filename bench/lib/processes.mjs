@@ -94,21 +94,21 @@ export async function startServer({ name, command = process.execPath, args, cwd,
     pid: child.pid,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
-    /** Asks child-preload.cjs for the heap figures after a full GC. */
-    heapAfterGc(timeoutMs = 10_000) {
+    /** Sends `message` to child-preload.cjs and resolves with the `answerKey` of its answer. */
+    ask(message, answerKey, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
-        const onMessage = (message) => {
-          if (message?.benchHeap === undefined) return;
+        const onMessage = (answer) => {
+          if (answer?.[answerKey] === undefined) return;
           clearTimeout(timer);
           child.off('message', onMessage);
-          resolve(message.benchHeap);
+          resolve(answer[answerKey]);
         };
         const timer = setTimeout(() => {
           child.off('message', onMessage);
-          reject(new Error(`${name} did not report its heap within ${timeoutMs} ms`));
+          reject(new Error(`${name} did not answer ${JSON.stringify(message)} within ${timeoutMs} ms`));
         }, timeoutMs);
         child.on('message', onMessage);
-        child.send({ benchCommand: 'heap' });
+        child.send(message);
       });
     },
     /** Why the process is gone when nobody stopped it, or undefined while it runs (or was stopped). */

@@ -12,7 +12,7 @@ const CONTENT_LENGTH = 100;
 const MAX_OFFERED_RATE = 200_000;
 
 /** Client specs: `clients` users, consecutive ones sharing a room of `roomSize`, every one sending. */
-function chatClients(server, { clients, roomSize }) {
+export function chatClients(server, { clients, roomSize }) {
   return Array.from({ length: clients }, (_, index) => ({
     url: server.namespaceUrl,
     token: server.tokenFor(`user-${index}`),
