@@ -1,0 +1,53 @@
+// Preloaded (NODE_OPTIONS=--require) into every Node process the bench starts, both servers included, so
+// that they are treated alike. Each has an IPC channel to the bench; commands come as
+// `{ benchCommand, ... }` messages and are answered with `{ [answerKey]: value }`:
+// - when the channel closes (the bench is gone, even killed with SIGKILL), the process exits;
+// - `heap` collects garbage (when started with --expose-gc) and answers `benchHeap` with heap figures, so
+//   that idle-connection memory is read after a full GC;
+// - `heapSnapshot` writes a heap snapshot to `path`; `cpuProfileStart` / `cpuProfileStop` record a CPU
+//   profile of exactly the window between them (bench/profile/ uses these).
+// None of it costs a server anything while it is not asked.
+const inspector = require('node:inspector');
+const v8 = require('node:v8');
+
+let profilerSession;
+
+function post(session, method, params) {
+  return new Promise((resolve, reject) =>
+    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+
+const commands = {
+  heap() {
+    globalThis.gc?.();
+    const { used_heap_size: usedHeapBytes, total_heap_size: totalHeapBytes } = v8.getHeapStatistics();
+    const { rss: rssBytes, external: externalBytes } = process.memoryUsage();
+    return { benchHeap: { usedHeapBytes, totalHeapBytes, externalBytes, rssBytes } };
+  },
+  heapSnapshot({ path }) {
+    return { benchHeapSnapshot: v8.writeHeapSnapshot(path) };
+  },
+  async cpuProfileStart({ samplingIntervalUs = 100 }) {
+    profilerSession = new inspector.Session();
+    profilerSession.connect();
+    await post(profilerSession, 'Profiler.enable');
+    await post(profilerSession, 'Profiler.setSamplingInterval', { interval: samplingIntervalUs });
+    await post(profilerSession, 'Profiler.start');
+    return { benchCpuProfile: 'started' };
+  },
+  async cpuProfileStop({ path }) {
+    const { profile } = await post(profilerSession, 'Profiler.stop');
+    profilerSession.disconnect();
+    require('node:fs').writeFileSync(path, JSON.stringify(profile));
+    return { benchCpuProfile: path };
+  },
+};
+
+if (process.channel) {
+  process.once('disconnect', () => process.exit(0));
+  process.on('message', async (message) => {
+    const command = commands[message?.benchCommand];
+    if (command) process.send(await command(message));
+  });
+}

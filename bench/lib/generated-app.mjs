@@ -1,0 +1,152 @@
+// The app under test: a fresh `nest new` app (scaffolded once and cached outside the repository), into which
+// every bench run installs the package as it is now, runs `nest add nest-realtime` and generates
+// `realtime-gateway chat` with the real Nest CLI, so that the figures always measure the current templates.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const APP_NAME = 'bench-app';
+const OUTPUT_TAIL_CHARS = 12_000;
+
+/** Where scaffolded apps are kept between bench runs. */
+export function cacheRoot() {
+  return join(tmpdir(), 'nest-realtime-bench');
+}
+
+function run(command, args, cwd) {
+  const { NODE_OPTIONS: _nodeOptions, ...env } = process.env;
+  const result = spawnSync(command, args, {
+    cwd,
+    // prefer-offline: the npm cache answers for packages installed before, which keeps a bench run's two
+    // installs (ours, then the schematic's) from waiting on registry round trips.
+    env: { ...env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', npm_config_prefer_offline: 'true' },
+    encoding: 'utf-8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ''}${result.stderr ?? ''}${result.error?.message ?? ''}`;
+    throw new Error(
+      `\`${[command, ...args].join(' ')}\` failed in ${cwd} (exit ${result.status}):\n${output.slice(-OUTPUT_TAIL_CHARS)}`,
+    );
+  }
+  return result.stdout;
+}
+
+function appPaths(nestMajor) {
+  const majorDir = join(cacheRoot(), `nest${nestMajor}`);
+  return { majorDir, scaffoldDir: join(majorDir, 'scaffold', APP_NAME), appDir: join(majorDir, 'app', APP_NAME) };
+}
+
+/** Packs the repository as it would be published and returns the tarball's path. */
+function pack(repoDir, destination) {
+  mkdirSync(destination, { recursive: true });
+  for (const file of readdirSync(destination).filter((name) => name.endsWith('.tgz'))) {
+    rmSync(join(destination, file));
+  }
+  run('npm', ['pack', '--pack-destination', destination], repoDir);
+  const tarball = readdirSync(destination).find((name) => name.endsWith('.tgz'));
+  if (!tarball) throw new Error(`npm pack wrote no tarball to ${destination}`);
+  return join(destination, tarball);
+}
+
+/** The path of the first file named `fileName` below `dir`, or undefined. */
+function findFile(dir, fileName) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isFile() && entry.name === fileName) return path;
+    if (entry.isDirectory()) {
+      const found = findFile(path, fileName);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Makes appDir a copy of the untouched scaffold. Its node_modules is kept from the previous run (npm
+ * reconciles it with the restored package.json and lock file): copying 250 MB each time is slow on a
+ * busy disk, and with --fresh it goes too.
+ */
+function resetApp(scaffoldDir, appDir, fresh) {
+  if (fresh || !existsSync(join(appDir, 'node_modules'))) {
+    rmSync(appDir, { recursive: true, force: true });
+    mkdirSync(dirname(appDir), { recursive: true });
+    run('cp', ['-a', scaffoldDir, appDir], dirname(appDir));
+    return;
+  }
+  for (const entry of readdirSync(appDir).filter((name) => name !== 'node_modules')) {
+    rmSync(join(appDir, entry), { recursive: true, force: true });
+  }
+  for (const entry of readdirSync(scaffoldDir).filter((name) => name !== 'node_modules')) {
+    cpSync(join(scaffoldDir, entry), join(appDir, entry), { recursive: true, verbatimSymlinks: true });
+  }
+  // The tarball keeps its name from run to run; this makes sure its new content is what gets installed.
+  rmSync(join(appDir, 'node_modules', 'nest-realtime'), { recursive: true, force: true });
+}
+
+/**
+ * Builds the generated app for a Nest major and describes it (see describeGeneratedApp). Steps are
+ * reported through `log`.
+ */
+export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log }) {
+  const { majorDir, scaffoldDir, appDir } = appPaths(nestMajor);
+
+  log('packing nest-realtime');
+  const tarball = pack(repoDir, majorDir);
+
+  if (fresh || !existsSync(join(scaffoldDir, 'node_modules'))) {
+    log(`scaffolding a fresh Nest ${nestMajor} app with @nestjs/cli@${cliVersion} (cached in ${dirname(scaffoldDir)})`);
+    rmSync(dirname(scaffoldDir), { recursive: true, force: true });
+    mkdirSync(dirname(scaffoldDir), { recursive: true });
+    // Outside this repository: inside it, the Nest CLI would pick up our own @nestjs/schematics.
+    run(
+      'npx',
+      ['-y', `@nestjs/cli@${cliVersion}`, 'new', APP_NAME, '--package-manager', 'npm', '--skip-git'],
+      dirname(scaffoldDir),
+    );
+  }
+
+  log('installing the package, then `nest add nest-realtime` and `nest g realtime-gateway chat`');
+  resetApp(scaffoldDir, appDir, fresh);
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball], appDir);
+  // The README's flow. `nest add` also wires main.ts to the Redis adapter, which --redis needs; without
+  // REDIS_URL the app keeps socket.io's in-memory adapter. --skip-install: it would otherwise install
+  // nest-realtime@latest from the registry over our tarball.
+  run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], appDir);
+  run('npm', ['install', '--no-audit', '--no-fund'], appDir);
+  run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], appDir);
+  log('building the generated app');
+  run('npm', ['run', 'build'], appDir);
+
+  return describeGeneratedApp(nestMajor);
+}
+
+/** The app prepareGeneratedApp last built for a Nest major. */
+export function describeGeneratedApp(nestMajor) {
+  const { scaffoldDir, appDir } = appPaths(nestMajor);
+  return describeApp(appDir, scaffoldDir);
+}
+
+/** A built generated app (or a copy of one): its folders, entry point, compiled DTOs and versions. */
+export function describeApp(appDir, scaffoldDir) {
+  const entry = join(appDir, 'dist', 'main.js');
+  const roomDto = existsSync(entry) ? findFile(join(appDir, 'dist'), 'room.dto.js') : undefined;
+  if (!roomDto) {
+    throw new Error(`${appDir} has no built dist/main.js with a compiled room.dto.js; run npm run bench first`);
+  }
+  const versionOf = (name) => JSON.parse(readFileSync(join(appDir, 'node_modules', name, 'package.json'), 'utf-8')).version;
+  return {
+    appDir,
+    scaffoldDir,
+    entry,
+    dtoDir: dirname(roomDto),
+    versions: {
+      nestCli: versionOf('@nestjs/cli'),
+      nestCore: versionOf('@nestjs/core'),
+      socketIo: versionOf('socket.io'),
+      classValidator: versionOf('class-validator'),
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// The bench's side of the load generator: a group of forked load-worker processes, each holding a share of
+// the clients, driven by request/response messages over IPC.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forkWorker } from './processes.mjs';
+
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'load-worker.mjs');
+
+export class LoadGroup {
+  /** @param {number} size how many worker processes; @param {number} maxLifetimeMs after which they exit anyway */
+  constructor(size, maxLifetimeMs) {
+    this.workers = Array.from({ length: size }, () => forkWorker(WORKER, { BENCH_WORKER_MAX_MS: String(maxLifetimeMs) }));
+    // A message sent before the worker listens would be lost, so commands wait for its `ready`.
+    this.ready = new Map(this.workers.map((worker) => [worker, readiness(worker)]));
+    this.nextId = 0;
+  }
+
+  /** Sends one command to one worker; rejects when the worker reports an error, dies or takes too long. */
+  async request(worker, command, params, timeoutMs) {
+    const id = this.nextId++;
+    await this.ready.get(worker);
+    return new Promise((resolve, reject) => {
+      const cleanUp = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', onExit);
+      };
+      const onMessage = (message) => {
+        if (message.id !== id) return;
+        cleanUp();
+        message.error === undefined ? resolve(message.result) : reject(new Error(`load worker: ${message.error}`));
+      };
+      const onExit = (code) => {
+        cleanUp();
+        reject(new Error(`load worker exited (code ${code}) during "${command}"`));
+      };
+      const timer = setTimeout(() => {
+        cleanUp();
+        reject(new Error(`load worker did not finish "${command}" within ${timeoutMs} ms`));
+      }, timeoutMs);
+      worker.on('message', onMessage);
+      worker.once('exit', onExit);
+      worker.send({ id, command, params });
+    });
+  }
+
+  /** Runs a command on every worker at once; `paramsOf(index)` gives each worker its parameters. */
+  all(command, paramsOf, timeoutMs) {
+    return Promise.all(this.workers.map((worker, index) => this.request(worker, command, paramsOf(index), timeoutMs)));
+  }
+
+  /**
+   * Connects client specs ({ url, token, room?, sends }), split into contiguous slices, one per worker, so
+   * that rooms made of consecutive clients stay within one worker.
+   */
+  async connect(specs, { concurrency = 50, timeoutMs = 120_000 } = {}) {
+    const slice = Math.ceil(specs.length / this.workers.length);
+    const results = await this.all(
+      'connect',
+      (index) => ({ specs: specs.slice(index * slice, (index + 1) * slice), concurrency }),
+      timeoutMs,
+    );
+    return {
+      connected: sum(results, 'connected'),
+      failed: sum(results, 'failed'),
+      firstError: results.find((result) => result.firstError)?.firstError,
+    };
+  }
+
+  /** Runs the workers' `load` command on every worker, the rate split evenly, and merges the results. */
+  async load(params) {
+    const { warmupMs, windowMs, drainMs } = params;
+    const share = params.rate / this.workers.length;
+    const results = await this.all('load', () => ({ ...params, rate: share }), warmupMs + windowMs + drainMs + 30_000);
+    const merged = {};
+    for (const key of ['sent', 'skipped', 'acked', 'errors', 'ackedInWindow', 'sentInWindow', 'unackedInWindow', 'delivered']) {
+      merged[key] = sum(results, key);
+    }
+    merged.firstError = results.find((result) => result.firstError)?.firstError;
+    merged.latenciesMs = results.flatMap((result) => result.latenciesMs);
+    merged.deliveryLatenciesMs = results.flatMap((result) => result.deliveryLatenciesMs);
+    return merged;
+  }
+
+  async connectedCount() {
+    return sum(await this.all('count', () => ({}), 30_000), 'connected');
+  }
+
+  /** Closes every client and ends the worker processes. */
+  async close() {
+    await Promise.allSettled(this.workers.map((worker) => this.request(worker, 'close', {}, 30_000)));
+    await Promise.all(this.workers.map(endWorker));
+  }
+}
+
+function readiness(worker) {
+  const ready = new Promise((resolve, reject) => {
+    worker.on('message', (message) => message.ready && resolve());
+    worker.once('exit', (code) => reject(new Error(`load worker exited (code ${code}) before it was ready`)));
+  });
+  // Rejections surface in request(); a worker nobody asked anything of must not crash the bench.
+  ready.catch(() => undefined);
+  return ready;
+}
+
+/** Runs `use(group)` with a new group of `size` workers, closed whatever happens. */
+export async function withLoadGroup(size, maxLifetimeMs, use) {
+  const group = new LoadGroup(size, maxLifetimeMs);
+  try {
+    return await use(group);
+  } finally {
+    await group.close();
+  }
+}
+
+/** A worker exits when its IPC channel closes; one that does not is killed. */
+async function endWorker(worker) {
+  if (worker.exitCode !== null || worker.signalCode !== null) return;
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  if (worker.connected) worker.disconnect();
+  const timer = setTimeout(() => worker.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function sum(results, key) {
+  return results.reduce((total, result) => total + result[key], 0);
+}

@@ -1,0 +1,164 @@
+// Every process the bench starts goes through here, so that none outlives the bench: they are killed when
+// it exits, on Ctrl-C, and (through child-preload.cjs and their IPC channel) even when the bench itself is
+// killed with SIGKILL.
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CHILD_PRELOAD = join(benchDir, 'lib', 'child-preload.cjs');
+const OUTPUT_TAIL_CHARS = 20_000;
+const STOP_GRACE_MS = 5_000;
+
+const children = new Set();
+
+function track(child) {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+function isRunning(child) {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** Kills every process the bench started and that is still running. */
+export function killAll() {
+  for (const child of children) {
+    if (isRunning(child)) child.kill('SIGKILL');
+  }
+}
+
+process.once('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Child environment: the bench's own, minus what would change how a server runs, plus `env`. */
+function childEnvironment(env) {
+  const { NODE_OPTIONS: _nodeOptions, REDIS_URL: _redisUrl, ...inherited } = process.env;
+  return { ...inherited, NODE_OPTIONS: `--require ${JSON.stringify(CHILD_PRELOAD)}`, ...env };
+}
+
+/**
+ * Starts a long-running process and resolves once it accepts TCP connections on `port`. The result's
+ * `failure()` says whether it died on its own; `stop()` ends it (SIGTERM, then SIGKILL).
+ *
+ * @example
+ * const server = await startServer({ name: 'redis', command: 'redis-server', args: ['--port', '6390'], port: 6390 });
+ * await server.stop();
+ */
+export async function startServer({ name, command = process.execPath, args, cwd, env = {}, port, timeoutMs = 30_000 }) {
+  const startedAt = performance.now();
+  const child = track(
+    spawn(command, args, { cwd, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
+  );
+  let output = '';
+  const collect = (chunk) => (output = (output + chunk).slice(-OUTPUT_TAIL_CHARS));
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let stopping = false;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const server = {
+    name,
+    port,
+    pid: child.pid,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    /** Sends `message` to child-preload.cjs and resolves with the `answerKey` of its answer. */
+    ask(message, answerKey, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const onMessage = (answer) => {
+          if (answer?.[answerKey] === undefined) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(answer[answerKey]);
+        };
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          reject(new Error(`${name} did not answer ${JSON.stringify(message)} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        child.on('message', onMessage);
+        child.send(message);
+      });
+    },
+    /** Why the process is gone when nobody stopped it, or undefined while it runs (or was stopped). */
+    failure: () =>
+      !stopping && !isRunning(child)
+        ? `${name} exited by itself (code ${child.exitCode}, signal ${child.signalCode})`
+        : undefined,
+    async stop() {
+      stopping = true;
+      if (!isRunning(child)) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(child)) {
+      throw new Error(`${name} exited (code ${child.exitCode}) before listening on ${port}:\n${output}`);
+    }
+    if (await accepts(port)) {
+      server.startupMs = performance.now() - startedAt;
+      return server;
+    }
+    await sleep(20);
+  }
+  await server.stop();
+  throw new Error(`${name} did not listen on ${port} within ${timeoutMs} ms:\n${output}`);
+}
+
+/** Forks a Node script with an IPC channel; it is killed with the bench like every other child. */
+export function forkWorker(modulePath, env = {}) {
+  return track(fork(modulePath, [], { env: childEnvironment(env), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf-8' }).stdout) || 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in microseconds. */
+export function cpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf-8');
+  // Fields after the parenthesised command name start at field 3 (state); utime and stime are fields 14, 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks / CLOCK_TICKS_PER_SECOND) * 1e6;
+}
+
+/** Resident set size of a process, in bytes. */
+export function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf-8');
+  const kilobytes = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+  return kilobytes * 1024;
+}

@@ -1,0 +1,66 @@
+// The two servers the bench compares, started the same way: one Node process on a free loopback port, in
+// production mode, with a fresh HS256 secret.
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startServer } from './processes.mjs';
+import { signToken } from './token.mjs';
+
+const BASELINE_SERVER = join(dirname(fileURLToPath(import.meta.url)), '..', 'baseline-server.mjs');
+export const NAMESPACE = '/chat';
+
+/** @typedef {{ name: 'baseline' | 'generated', args: string[], env: Record<string, string> }} System */
+
+/**
+ * The baseline and the generated app, for an app prepared by prepareGeneratedApp. Both run with
+ * --expose-gc so that child-preload.cjs can collect garbage before memory is read.
+ */
+export function systemsOf(app) {
+  return {
+    baseline: {
+      name: 'baseline',
+      args: ['--expose-gc', BASELINE_SERVER],
+      env: { BENCH_APP_DIR: app.appDir, BENCH_DTO_DIR: app.dtoDir },
+    },
+    generated: { name: 'generated', args: ['--expose-gc', app.entry], env: {} },
+  };
+}
+
+/**
+ * Starts a system in `app.appDir`; the result also signs tokens for it and gives the namespace URL.
+ *
+ * @example
+ * const server = await startSystem(systems.generated, app, { REDIS_URL: 'redis://127.0.0.1:6390' });
+ * io(server.namespaceUrl, { auth: { token: server.tokenFor('alice') } });
+ */
+export async function startSystem(system, app, env = {}) {
+  const port = await freePort();
+  const secret = randomBytes(24).toString('hex');
+  const server = await startServer({
+    name: system.name,
+    args: system.args,
+    cwd: app.appDir,
+    port,
+    env: { ...system.env, ...env, NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
+  });
+  return { ...server, namespaceUrl: `${server.url}${NAMESPACE}`, tokenFor: (userId) => signToken(secret, userId) };
+}
+
+/**
+ * Starts a system, runs `use(server)` and stops the server whatever happens. A server that died on its own
+ * fails the run, and its output is added to the error.
+ */
+export async function withSystem(system, app, env, use) {
+  const server = await startSystem(system, app, env);
+  try {
+    const result = await use(server);
+    const failure = server.failure();
+    if (failure) throw new Error(failure);
+    return result;
+  } catch (error) {
+    const output = server.failure() ? `\n--- ${system.name} output ---\n${server.output()}` : '';
+    throw new Error(`${system.name}: ${error.message}${output}`);
+  } finally {
+    await server.stop();
+  }
+}

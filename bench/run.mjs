@@ -1,0 +1,232 @@
+// npm run bench [-- --quick] [--check] [--redis] [--nest 11|12] [--fresh] [--clients 200] [--room-size 10]
+//                  [--connections K] [--rounds R] [--app DIR]
+// The generated gateway against a plain socket.io server doing the same work, measured in one run on this
+// machine (loopback only). See bench/README.md for what is measured and how.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { describeApp, describeGeneratedApp, prepareGeneratedApp } from './lib/generated-app.mjs';
+import { measureCrossInstance } from './lib/cross-instance.mjs';
+import { measureIdleMemory } from './lib/idle-memory.mjs';
+import { killAll } from './lib/processes.mjs';
+import { brokenRun, renderTable, summarize } from './lib/report.mjs';
+import { measureColdStart, measureSchematic } from './lib/startup.mjs';
+import { systemsOf } from './lib/systems.mjs';
+import { measureThroughput } from './lib/throughput.mjs';
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const repoDir = join(benchDir, '..');
+const resultsPath = join(benchDir, 'results', 'latest.json');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    redis: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    app: { type: 'string' },
+    nest: { type: 'string', default: '11' },
+    clients: { type: 'string' },
+    'room-size': { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+});
+
+const COMMON = {
+  clients: 200,
+  roomSize: 10,
+  loadWorkers: 2,
+  // Enough for Little's law at any rate this machine reaches, small enough to bound an overloaded run.
+  maxInFlight: 20,
+  fixedRateFraction: 0.5,
+  workerLifetimeMs: 15 * 60_000,
+  warmup: { rate: 1_000, warmupMs: 0, windowMs: 2_000, drainMs: 1_000 },
+};
+const MODES = {
+  quick: {
+    ...COMMON,
+    rounds: 1,
+    saturation: { startRate: 1_500, factor: 1.4, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300, maxP99Ms: 2_000 },
+    fixed: { warmupMs: 500, windowMs: 3_000, drainMs: 2_000 },
+    idle: { connections: 1_000, holdMs: 2_000 },
+    coldStarts: 3,
+    schematicRuns: 10,
+    redis: { pairs: 10, rate: 200, warmupMs: 1_000, windowMs: 3_000 },
+    deadlineMs: 6 * 60_000,
+  },
+  full: {
+    ...COMMON,
+    rounds: 3,
+    saturation: { startRate: 1_500, factor: 1.25, warmupMs: 1_000, windowMs: 3_000, drainMs: 2_000, restMs: 500, maxP99Ms: 2_000 },
+    fixed: { warmupMs: 2_000, windowMs: 10_000, drainMs: 3_000 },
+    idle: { connections: 10_000, holdMs: 10_000 },
+    coldStarts: 5,
+    schematicRuns: 20,
+    redis: { pairs: 20, rate: 400, warmupMs: 2_000, windowMs: 10_000 },
+    deadlineMs: 40 * 60_000,
+  },
+};
+
+function settingsFromArgs() {
+  const mode = args.quick ? 'quick' : 'full';
+  const settings = structuredClone(MODES[mode]);
+  const positive = (name, value) => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 1) fail(`--${name} must be a positive integer (got ${value}).`);
+    return number;
+  };
+  if (args.clients) settings.clients = positive('clients', args.clients);
+  if (args['room-size']) settings.roomSize = positive('room-size', args['room-size']);
+  if (args.connections) settings.idle.connections = positive('connections', args.connections);
+  if (args.rounds) settings.rounds = positive('rounds', args.rounds);
+  return { mode, ...settings };
+}
+
+/**
+ * K idle connections need K descriptors in the server (a load worker holds at most 2,500). Node raises its
+ * soft limit to the hard one by itself; when even that is too low, the bench runs itself again under a raised
+ * `ulimit -n`, which only root may do (otherwise it warns and goes on).
+ */
+function ensureFileLimit(needed) {
+  const limit = spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf-8' }).stdout.trim();
+  if (limit === 'unlimited' || Number(limit) >= needed || process.env.BENCH_FILE_LIMIT_RAISED) return;
+  if (spawnSync('sh', ['-c', `ulimit -n ${needed}`]).status !== 0) {
+    console.warn(`⚠ ${limit} file descriptors allowed, ${needed} wanted: not every idle connection may be held.`);
+    return;
+  }
+  const result = spawnSync(
+    'sh',
+    ['-c', `ulimit -n ${needed} && exec "$0" "$@"`, process.execPath, ...process.argv.slice(1)],
+    { stdio: 'inherit', env: { ...process.env, BENCH_FILE_LIMIT_RAISED: '1' } },
+  );
+  process.exit(result.status ?? 1);
+}
+
+const startedAt = Date.now();
+function log(message) {
+  console.log(`  [${String(Math.round((Date.now() - startedAt) / 1000)).padStart(4)} s] ${message}`);
+}
+
+function fail(message) {
+  console.error(`\n✖ ${message}`);
+  process.exit(1);
+}
+
+/** Runs one measurement; a failure is recorded and the bench goes on with the others. */
+async function attempt(failures, label, measure) {
+  try {
+    return await measure();
+  } catch (error) {
+    failures.push(`${label}: ${error.message}`);
+    log(`✖ ${label} failed: ${error.message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+async function main() {
+  const settings = settingsFromArgs();
+  ensureFileLimit(settings.idle.connections + 1_000);
+  const cliVersions = JSON.parse(readFileSync(join(repoDir, 'scripts', 'nest-cli-versions.json'), 'utf-8'));
+  const cliVersion = cliVersions[args.nest];
+  if (!cliVersion) fail(`--nest must be one of ${Object.keys(cliVersions).join(', ')} (got ${args.nest}).`);
+  const deadline = setTimeout(() => {
+    console.error(`\n✖ the bench did not finish within ${settings.deadlineMs / 60_000} minutes; stopping it.`);
+    killAll();
+    process.exit(2);
+  }, settings.deadlineMs);
+  deadline.unref();
+
+  console.log(`▶ nest-realtime bench (${settings.mode}, Nest ${args.nest}${args.redis ? ', with Redis' : ''}${args.app ? `, app ${args.app}` : ''})`);
+  // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
+  // it goes into the templates.
+  const app = args.app
+    ? describeApp(resolve(args.app), describeGeneratedApp(args.nest).scaffoldDir)
+    : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log });
+  const systems = systemsOf(app);
+  const failures = [];
+
+  log('timing the schematic in process');
+  const schematic = await attempt(failures, 'schematic timing', () =>
+    measureSchematic(repoDir, app.scaffoldDir, settings.schematicRuns),
+  );
+  log('measuring cold starts');
+  const coldStart = {};
+  for (const name of ['baseline', 'generated']) {
+    coldStart[name] = await attempt(failures, `${name} cold start`, () => measureColdStart(systems[name], app, settings.coldStarts));
+  }
+
+  const throughputRuns = [];
+  for (let round = 1; round <= settings.rounds; round++) {
+    log(`throughput round ${round} of ${settings.rounds}`);
+    const baseline = await attempt(failures, `round ${round} baseline`, () =>
+      measureThroughput({ system: systems.baseline, app, settings, fixedRateFor: (saturation) => saturation * settings.fixedRateFraction, log }),
+    );
+    if (!baseline) continue;
+    const baselineSaturation = baseline.saturation.maxAckedPerSecond;
+    const generated = await attempt(failures, `round ${round} generated`, () =>
+      measureThroughput({ system: systems.generated, app, settings, fixedRateFor: () => baselineSaturation * settings.fixedRateFraction, log }),
+    );
+    if (generated) throughputRuns.push(baseline, generated);
+  }
+
+  log(`holding ${settings.idle.connections} idle authenticated connections`);
+  const idle = {};
+  for (const name of ['baseline', 'generated']) {
+    idle[name] = await attempt(failures, `${name} idle connections`, () => measureIdleMemory({ system: systems[name], app, settings, log }));
+  }
+
+  let redis = null;
+  if (args.redis) {
+    log('cross-instance delivery through redis-server');
+    redis = (await attempt(failures, 'cross-instance delivery', () => measureCrossInstance({ systems, app, settings, log }))) ?? null;
+  }
+
+  const results = summarize({
+    meta: {
+      mode: settings.mode,
+      nest: Number(args.nest),
+      startedAt: new Date(startedAt).toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+      machine: { cpus: availableParallelism(), node: process.version },
+      app: app.appDir,
+      versions: app.versions,
+      settings,
+    },
+    throughputRuns,
+    idle,
+    redis,
+    coldStart,
+    schematic,
+    failures,
+  });
+  mkdirSync(dirname(resultsPath), { recursive: true });
+  writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+
+  console.log(
+    `\n${settings.clients} clients in rooms of ${settings.roomSize}, ${100}-byte messages; ` +
+      `${results.rounds} round(s), medians; ratios are generated ÷ baseline within a round.\n`,
+  );
+  console.log(renderTable(results));
+  const problems = brokenRun(results, { redisRequested: args.redis });
+  if (problems.length > 0) {
+    console.log(`\n✖ this run is broken:\n${problems.map((problem) => `  - ${problem.split('\n')[0]}`).join('\n')}`);
+  }
+  console.log(`\nResults (${results.durationSeconds} s): ${resultsPath}`);
+  return args.check && problems.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    killAll();
+    process.exit(code);
+  },
+  (error) => {
+    killAll();
+    console.error(`\n✖ ${error.stack ?? error}`);
+    process.exit(1);
+  },
+);
