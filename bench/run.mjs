@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeApp, describeGeneratedApp, prepareGeneratedApp } from './lib/generated-app.mjs';
+import { describeApp, describeGeneratedApp, lockAppCache, prepareGeneratedApp } from './lib/generated-app.mjs';
 import { measureCrossInstance } from './lib/cross-instance.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
@@ -141,6 +141,7 @@ async function main() {
   deadline.unref();
 
   console.log(`▶ nest-realtime bench (${settings.mode}, Nest ${args.nest}${args.redis ? ', with Redis' : ''}${args.app ? `, app ${args.app}` : ''})`);
+  lockAppCache(args.nest);
   // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
   // it goes into the templates.
   const app = args.app

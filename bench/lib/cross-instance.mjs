@@ -2,19 +2,21 @@
 // the bench starts on a free port; each room has its sender on one instance and its receiver on the other,
 // and the time from send to receipt is measured (both clients live in one process, so one clock).
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { withLoadGroup } from './load.mjs';
 import { freePort, startServer } from './processes.mjs';
 import { percentile } from './stats.mjs';
 import { withSystem } from './systems.mjs';
 
 const REDIS_SERVER = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
+const SUPERVISE = join(dirname(fileURLToPath(import.meta.url)), 'supervise.cjs');
 
 async function startRedis() {
   const port = await freePort();
   return startServer({
     name: 'redis-server',
-    command: REDIS_SERVER,
-    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    args: [SUPERVISE, REDIS_SERVER, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     port,
   });
 }

@@ -2,7 +2,7 @@
 // every bench run installs the package as it is now, runs `nest add nest-realtime` and generates
 // `realtime-gateway chat` with the real Nest CLI, so that the figures always measure the current templates.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -37,6 +37,39 @@ function run(command, args, cwd) {
 function appPaths(nestMajor) {
   const majorDir = join(cacheRoot(), `nest${nestMajor}`);
   return { majorDir, scaffoldDir: join(majorDir, 'scaffold', APP_NAME), appDir: join(majorDir, 'app', APP_NAME) };
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the cached apps of a Nest major for this process until it exits. Two bench runs sharing them
+ * (e.g. from two checkouts) would rebuild the app under each other's servers, so the second one stops
+ * here with a clear message; a lock left by a process that no longer runs is taken over.
+ */
+export function lockAppCache(nestMajor) {
+  const { majorDir } = appPaths(nestMajor);
+  mkdirSync(majorDir, { recursive: true });
+  const lockPath = join(majorDir, 'bench.lock');
+  try {
+    writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(lockPath, 'utf-8'));
+    if (holder !== process.pid && isAlive(holder)) {
+      throw new Error(`another bench run (pid ${holder}) is using ${majorDir}; wait until it has finished`);
+    }
+    writeFileSync(lockPath, String(process.pid));
+  }
+  process.once('exit', () => {
+    if (existsSync(lockPath) && readFileSync(lockPath, 'utf-8') === String(process.pid)) rmSync(lockPath);
+  });
 }
 
 /** Packs the repository as it would be published and returns the tarball's path. */

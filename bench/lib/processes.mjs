@@ -70,17 +70,17 @@ function childEnvironment(env) {
 }
 
 /**
- * Starts a long-running process and resolves once it accepts TCP connections on `port`. The result's
+ * Starts a long-running Node process and resolves once it accepts TCP connections on `port`. The result's
  * `failure()` says whether it died on its own; `stop()` ends it (SIGTERM, then SIGKILL).
  *
  * @example
- * const server = await startServer({ name: 'redis', command: 'redis-server', args: ['--port', '6390'], port: 6390 });
+ * const server = await startServer({ name: 'app', args: ['dist/main.js'], cwd: appDir, env: { PORT: '3000' }, port: 3000 });
  * await server.stop();
  */
-export async function startServer({ name, command = process.execPath, args, cwd, env = {}, port, timeoutMs = 30_000 }) {
+export async function startServer({ name, args, cwd, env = {}, port, timeoutMs = 30_000 }) {
   const startedAt = performance.now();
   const child = track(
-    spawn(command, args, { cwd, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
+    spawn(process.execPath, args, { cwd, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }),
   );
   let output = '';
   const collect = (chunk) => (output = (output + chunk).slice(-OUTPUT_TAIL_CHARS));

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { cacheRoot, describeApp, describeGeneratedApp } from '../lib/generated-app.mjs';
+import { cacheRoot, describeApp, describeGeneratedApp, lockAppCache } from '../lib/generated-app.mjs';
 import { idleClients } from '../lib/idle-memory.mjs';
 import { withLoadGroup } from '../lib/load.mjs';
 import { cpuMicros, killAll } from '../lib/processes.mjs';
@@ -38,6 +38,7 @@ const connections = Number(args.connections);
 rmSync(args.out, { recursive: true, force: true });
 mkdirSync(args.out, { recursive: true });
 
+lockAppCache(args.nest);
 const generated = describeGeneratedApp(args.nest);
 const contenders = [
   { label: 'baseline', app: generated, system: systemsOf(generated).baseline },
