@@ -1,14 +1,13 @@
-import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { chain, Rule, SchematicsException, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { addRealtimeDependencies } from '../utils/dependencies';
 import { FeatureName, parseFeatureName } from '../utils/feature-name';
 import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { absolute, detectHostProject, HostProject } from '../utils/host-project';
-import { ensureShutdownHooks, MainFileEdit, SHUTDOWN_HOOKS_CALL } from '../utils/main-file';
 import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
 import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
-import { kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
+import { bootstrapRealtime, kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
 import { renderTemplates, specFilter } from '../utils/templates';
 import { Schema as RealtimeGatewayOptions } from './schema';
 
@@ -46,7 +45,7 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
       }),
       renderFeature(plan),
       registerFeatureModule(plan),
-      enableShutdownHooks(plan),
+      bootstrapRealtime(plan.host),
     ]);
   };
 }
@@ -151,17 +150,5 @@ function registerFeatureModule(plan: GatewayPlan): Rule {
       `${plan.feature.className}Module`,
       relativeImport(plan.parentModule, modulePath, plan.host.importExtension),
     );
-  };
-}
-
-function enableShutdownHooks(plan: GatewayPlan): Rule {
-  return (tree: Tree, context: SchematicContext) => {
-    if (ensureShutdownHooks(tree, plan.host.mainPath) === MainFileEdit.NotUnderstood) {
-      context.logger.warn(
-        `Could not find \`const app = await NestFactory.create(...)\` in ${plan.host.mainPath}, so it was left ` +
-          `unchanged. Add this line after the application is created, so clients get "serverShutdown" on SIGTERM:\n` +
-          `  app.${SHUTDOWN_HOOKS_CALL};`,
-      );
-    }
   };
 }

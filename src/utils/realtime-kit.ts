@@ -1,7 +1,15 @@
-import { Rule } from '@angular-devkit/schematics';
+import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
+import {
+  ensureRealtimeAdapter,
+  ensureShutdownHooks,
+  MainFileEdit,
+  SHUTDOWN_HOOKS_CALL,
+  USE_ADAPTER_FUNCTION,
+} from './main-file';
+import { relativeImport } from './paths';
 import { ProjectDefaults } from './project-defaults';
 import { renderTemplates, specFilter } from './templates';
 
@@ -63,3 +71,30 @@ const ADAPTER_ENUM_MEMBERS: Record<ProjectDefaults['adapter'], string> = {
   sharded: 'Sharded',
   streams: 'Streams',
 };
+
+/** The kit file that exports `useRealtimeAdapter`, below the kit folder. */
+const ADAPTER_MODULE = 'redis-io.adapter';
+
+/**
+ * main.ts: the kit's adapter (Redis when REDIS_URL is set, the lean in-memory one otherwise) and graceful
+ * shutdown, by AST and idempotently; a main.ts of another shape is left alone and the lines are printed.
+ */
+export function bootstrapRealtime(host: HostProject): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const adapterImport = relativeImport(
+      host.mainPath,
+      `${kitDirectory(host)}/${ADAPTER_MODULE}`,
+      host.importExtension,
+    );
+    const edits = [ensureRealtimeAdapter(tree, host.mainPath, adapterImport), ensureShutdownHooks(tree, host.mainPath)];
+    if (edits.includes(MainFileEdit.NotUnderstood)) {
+      context.logger.warn(
+        `Could not find \`const app = await NestFactory.create(...)\` in ${host.mainPath}, so it was left unchanged. ` +
+          `Add these lines yourself, right after the application is created:\n` +
+          `  import { ${USE_ADAPTER_FUNCTION} } from '${adapterImport}';\n` +
+          `  app.${SHUTDOWN_HOOKS_CALL};\n` +
+          `  await ${USE_ADAPTER_FUNCTION}(app);`,
+      );
+    }
+  };
+}

@@ -97,6 +97,7 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
       );
       const main = readFileSync(join(app, 'src/main.ts'), 'utf-8');
       expect(main.match(/enableShutdownHooks/g)).toHaveLength(1);
+      expect(main.match(/await useRealtimeAdapter\(app\);/g)).toHaveLength(1);
     });
 
     it('still builds, lints and passes every test', () => {

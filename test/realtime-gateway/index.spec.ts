@@ -85,8 +85,13 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     expect(relativeImports(tree, '/src/app.module.ts')).toContain(`./chat/chat.module${suffix}`);
   });
 
-  it('enables shutdown hooks in main.ts', () => {
-    expect(tree.readContent('/src/main.ts')).toContain('app.enableShutdownHooks([], { useProcessExit: true });');
+  it('makes main.ts use the kit adapter and shut down gracefully, as nest add does', () => {
+    const main = tree.readContent('/src/main.ts');
+    expect(main).toContain('app.enableShutdownHooks([], { useProcessExit: true });');
+    expect(main).toContain('await useRealtimeAdapter(app);');
+    expect(main).toContain(
+      `import { useRealtimeAdapter } from './realtime/redis-io.adapter${major === 12 ? '.js' : ''}';`,
+    );
   });
 
   it('adds the runtime dependencies and schedules one install', () => {
