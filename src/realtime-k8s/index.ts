@@ -206,7 +206,6 @@ function writeManifests(
       : [undefined, choices.gateway];
     const plan: DeploymentPlan = {
       ...choices,
-      route: choices.route,
       gateway: { name: gatewayName, namespace: gatewayNamespace },
       metrics: defaults.metrics,
       corsOriginsEnv: defaults.corsOriginsEnv,

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateManifests } from '../support/kubernetes';
+import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
 import { freshApp, installPackage, snapshotSources } from './support/apps';
 import { startApp } from './support/contract';
 import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
@@ -53,13 +53,7 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
       readdirSync(join(app, 'deploy')).map((file) => [file, readFileSync(join(app, 'deploy', file), 'utf-8')]),
     );
     const reports = validateManifests(files);
-    expect(reports.map(({ kind }) => kind).sort()).toEqual([
-      'Deployment',
-      'HorizontalPodAutoscaler',
-      'Ingress',
-      'PodDisruptionBudget',
-      'Service',
-    ]);
+    expect(reports.map(({ kind }) => kind).sort()).toEqual(INGRESS_SET_KINDS);
     expect(reports.flatMap(({ file, errors }) => errors.map((error) => `${file}: ${error}`))).toEqual([]);
     const annotations = parse(files['ingress.yaml']).metadata.annotations as Record<string, string>;
     // The generated gateway's heartbeat: pingInterval 25 s + pingTimeout 20 s.

@@ -10,7 +10,7 @@ import {
 import { Schema as RealtimeK8sOptions } from '../../src/realtime-k8s/schema';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-import { validateManifests } from '../support/kubernetes';
+import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
@@ -88,13 +88,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (majo
 
   it('writes manifests that validate against the Kubernetes schema', () => {
     const reports = validateManifests(deployFiles(tree));
-    expect(reports.map(({ kind }) => kind).sort()).toEqual([
-      'Deployment',
-      'HorizontalPodAutoscaler',
-      'Ingress',
-      'PodDisruptionBudget',
-      'Service',
-    ]);
+    expect(reports.map(({ kind }) => kind).sort()).toEqual(INGRESS_SET_KINDS);
     expect(reports.filter((report) => report.errors.length > 0)).toEqual([]);
   });
 

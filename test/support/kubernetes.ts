@@ -27,3 +27,6 @@ export function validateManifests(files: Record<string, string>): ManifestReport
   }
   return JSON.parse(result.stdout) as ManifestReport[];
 }
+
+/** The kinds `realtime-k8s` writes with its default Ingress route, sorted. */
+export const INGRESS_SET_KINDS = ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'Service'];
