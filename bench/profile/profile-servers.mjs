@@ -1,11 +1,13 @@
 // node bench/profile/profile-servers.mjs [--nest 11] [--app DIR]... [--rate 2000] [--seconds 10]
-//                                        [--connections 2000] [--rounds 1] [--out DIR]
+//                                        [--connections 2000] [--rounds 1] [--out DIR] [--plain]
 // Where does a server spend more than the baseline? Runs the baseline and the generated app (or, with
 // --app, copies of it whose generated files were edited by hand to try a change) alternately:
 // - under the bench's chat load at a fixed rate, recording a CPU profile of exactly the measuring window,
 //   the server's CPU time per acked message and the ack latencies;
 // - holding K idle connections, with a heap snapshot before and after, diffed per connection.
 // Prints both side by side and keeps the profiles and snapshots in --out. Needs a prior `npm run bench`.
+// --plain measures CPU and latency without the profiler (which costs CPU itself); --connections 0 skips
+// the idle-connection snapshots.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +31,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '2000' },
     rounds: { type: 'string', default: '1' },
     out: { type: 'string', default: join(cacheRoot(), 'profiles') },
+    plain: { type: 'boolean', default: false },
   },
 });
 const settings = { clients: 200, roomSize: 10, maxInFlight: 20, workerLifetimeMs: 15 * 60_000 };
@@ -56,13 +59,15 @@ async function profileUnderLoad({ label, app, system }, round) {
       await group.load({ ...load, rate, warmupMs: 0, windowMs: 3_000 });
       const path = join(args.out, `${label}-${round}.cpuprofile`);
       const running = group.load({ ...load, rate, warmupMs: 0, windowMs });
-      await server.ask({ benchCommand: 'cpuProfileStart' }, 'benchCpuProfile');
+      if (!args.plain) await server.ask({ benchCommand: 'cpuProfileStart' }, 'benchCpuProfile');
       const cpuStart = cpuMicros(server.pid);
       await sleep(windowMs - 200);
       const cpuEnd = cpuMicros(server.pid);
-      await server.ask({ benchCommand: 'cpuProfileStop', path }, 'benchCpuProfile');
+      if (!args.plain) await server.ask({ benchCommand: 'cpuProfileStop', path }, 'benchCpuProfile');
       const result = await running;
-      const { busyMicros, rows } = selfTime(JSON.parse(readFileSync(path, 'utf-8')), 'package');
+      const { busyMicros, rows } = args.plain
+        ? { busyMicros: Number.NaN, rows: [] }
+        : selfTime(JSON.parse(readFileSync(path, 'utf-8')), 'package');
       return {
         label,
         serverCpuUsPerMessage: (cpuEnd - cpuStart) / result.acked,
@@ -70,7 +75,7 @@ async function profileUnderLoad({ label, app, system }, round) {
         byPackage: Object.fromEntries(rows.map(([key, micros]) => [key, micros / result.acked])),
         p50AckMs: percentile(result.latenciesMs, 50),
         p99AckMs: percentile(result.latenciesMs, 99),
-        profile: path,
+        profile: args.plain ? undefined : path,
       };
     }),
   );
@@ -125,8 +130,8 @@ for (const [key] of packages) {
 }
 console.log(`${'p99 ack ms'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.p99AckMs))).join('')}`);
 
-console.log(`\nIdle connections (K=${connections}), heap growth per connection after a full GC:`);
-for (const contender of contenders) {
+if (connections > 0) console.log(`\nIdle connections (K=${connections}), heap growth per connection after a full GC:`);
+for (const contender of connections > 0 ? contenders : []) {
   const idle = await snapshotIdle(contender);
   console.log(`\n${idle.label}: ${idle.held} held, ${idle.heapKbPerConnection.toFixed(2)} KB heap each; largest kinds:`);
   for (const { kind, count, bytes } of idle.growth.slice(0, 25)) {
