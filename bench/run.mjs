@@ -15,7 +15,7 @@ import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
 import { measureColdStart, measureSchematic } from './lib/startup.mjs';
 import { systemsOf } from './lib/systems.mjs';
-import { measureThroughput } from './lib/throughput.mjs';
+import { measureRound } from './lib/throughput.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const repoDir = join(benchDir, '..');
@@ -51,7 +51,7 @@ const MODES = {
     ...COMMON,
     rounds: 1,
     saturation: { startRate: 1_500, factor: 1.4, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300, maxP99Ms: 2_000 },
-    fixed: { warmupMs: 500, windowMs: 3_000, drainMs: 2_000 },
+    fixed: { pairs: 1, warmupMs: 500, windowMs: 3_000, drainMs: 2_000 },
     idle: { connections: 1_000, holdMs: 2_000 },
     coldStarts: 3,
     schematicRuns: 10,
@@ -62,7 +62,7 @@ const MODES = {
     ...COMMON,
     rounds: 3,
     saturation: { startRate: 1_500, factor: 1.25, warmupMs: 1_000, windowMs: 3_000, drainMs: 2_000, restMs: 500, maxP99Ms: 2_000 },
-    fixed: { warmupMs: 2_000, windowMs: 10_000, drainMs: 3_000 },
+    fixed: { pairs: 4, warmupMs: 1_000, windowMs: 4_000, drainMs: 3_000 },
     idle: { connections: 10_000, holdMs: 10_000 },
     coldStarts: 5,
     schematicRuns: 20,
@@ -163,15 +163,8 @@ async function main() {
   const throughputRuns = [];
   for (let round = 1; round <= settings.rounds; round++) {
     log(`throughput round ${round} of ${settings.rounds}`);
-    const baseline = await attempt(failures, `round ${round} baseline`, () =>
-      measureThroughput({ system: systems.baseline, app, settings, fixedRateFor: (saturation) => saturation * settings.fixedRateFraction, log }),
-    );
-    if (!baseline) continue;
-    const baselineSaturation = baseline.saturation.maxAckedPerSecond;
-    const generated = await attempt(failures, `round ${round} generated`, () =>
-      measureThroughput({ system: systems.generated, app, settings, fixedRateFor: () => baselineSaturation * settings.fixedRateFraction, log }),
-    );
-    if (generated) throughputRuns.push(baseline, generated);
+    const runs = await attempt(failures, `round ${round}`, () => measureRound({ systems, app, settings, log }));
+    if (runs) throughputRuns.push(...runs);
   }
 
   log(`holding ${settings.idle.connections} idle authenticated connections`);

@@ -1,6 +1,6 @@
-// One throughput run of one system: N clients in rooms of M, a warm-up, a step-up of the offered rate to
-// saturation, then a window at a fixed rate in which the server's CPU time per message and the ack
-// latencies are measured.
+// One throughput round of both systems: N clients in rooms of M each, a warm-up, a step-up of the offered
+// rate to saturation, then alternating windows at a fixed rate in which each server's CPU time per message
+// and the ack latencies are measured.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLoadGroup } from './load.mjs';
 import { cpuMicros } from './processes.mjs';
@@ -26,30 +26,39 @@ function loadParams(settings, phase) {
 }
 
 /**
- * Raises the offered rate step by step until the acked rate falls clearly behind it or p99 explodes, and
- * returns the highest acked rate seen (acks counted in each step's window, after its warm-up).
+ * Raises the offered rate step by step until the acked rate falls clearly behind it or p99 explodes, then
+ * tries once more halfway (geometrically) between the last rate that kept up and the first that did not,
+ * so the figure is not stuck on the step grid (a ×1.25 grid alone moves a ratio by up to 25 %). Returns
+ * the highest acked rate seen (acks counted in each step's window, after its warm-up).
  */
 async function stepUpToSaturation(group, settings) {
   const { startRate, factor, restMs, maxP99Ms, ...phase } = settings.saturation;
   const steps = [];
-  for (let rate = startRate; rate <= MAX_OFFERED_RATE; rate = Math.round(rate * factor)) {
+  const step = async (rate) => {
     const result = await group.load(loadParams(settings, { ...phase, rate }));
-    const step = {
+    if (result.errors > 0) throw new Error(`sendMessage failed during the step-up: ${result.firstError}`);
+    const measured = {
       offeredPerSecond: rate,
       ackedPerSecond: result.ackedInWindow / (phase.windowMs / 1000),
       p99AckMs: percentile(result.latenciesMs, 99),
       errors: result.errors,
       skipped: result.skipped,
     };
-    steps.push(step);
-    if (result.errors > 0) throw new Error(`sendMessage failed during the step-up: ${result.firstError}`);
-    if (step.ackedPerSecond < rate * 0.9 || step.p99AckMs > maxP99Ms) break;
+    steps.push(measured);
     await sleep(restMs);
+    return measured.ackedPerSecond >= rate * 0.9 && measured.p99AckMs <= maxP99Ms;
+  };
+  let keptUp;
+  let rate = startRate;
+  for (; rate <= MAX_OFFERED_RATE; rate = Math.round(rate * factor)) {
+    if (!(await step(rate))) break;
+    keptUp = rate;
   }
-  return { maxAckedPerSecond: Math.max(...steps.map((step) => step.ackedPerSecond)), steps };
+  if (keptUp !== undefined && rate <= MAX_OFFERED_RATE) await step(Math.round(Math.sqrt(keptUp * rate)));
+  return { maxAckedPerSecond: Math.max(...steps.map(({ ackedPerSecond }) => ackedPerSecond)), steps };
 }
 
-/** Offers `rate` for a window and reads the server's CPU time at the window's edges. */
+/** Offers `rate` for one window and reads the server's CPU time at the window's edges. */
 async function fixedRateWindow(group, server, settings, rate) {
   const { warmupMs, windowMs } = settings.fixed;
   const cpuAt = (delayMs) => sleep(delayMs).then(() => cpuMicros(server.pid));
@@ -59,40 +68,79 @@ async function fixedRateWindow(group, server, settings, rate) {
     cpuAt(warmupMs + windowMs),
   ]);
   if (result.errors > 0) throw new Error(`sendMessage failed at a fixed rate: ${result.firstError}`);
+  return { result, cpuMicros: cpuEnd - cpuStart };
+}
+
+/** One system's fixed-rate windows as one figure: CPU time over all acks, percentiles over all latencies. */
+function combineWindows(windows, rate, windowMs) {
+  const sum = (pick) => windows.reduce((total, window) => total + pick(window), 0);
+  const ackedInWindow = sum((window) => window.result.ackedInWindow);
+  const latencies = windows.flatMap((window) => window.result.latenciesMs);
   return {
     offeredPerSecond: rate,
-    ackedPerSecond: result.ackedInWindow / (windowMs / 1000),
-    ackedInWindow: result.ackedInWindow,
-    unackedInWindow: result.unackedInWindow,
-    serverCpuUsPerMessage: (cpuEnd - cpuStart) / result.ackedInWindow,
-    p50AckMs: percentile(result.latenciesMs, 50),
-    p99AckMs: percentile(result.latenciesMs, 99),
-    deliveriesPerMessage: result.delivered / result.acked,
+    ackedPerSecond: ackedInWindow / ((windows.length * windowMs) / 1000),
+    ackedInWindow,
+    unackedInWindow: sum((window) => window.result.unackedInWindow),
+    serverCpuUsPerMessage: sum((window) => window.cpuMicros) / ackedInWindow,
+    p50AckMs: percentile(latencies, 50),
+    p99AckMs: percentile(latencies, 99),
+    deliveriesPerMessage: sum((window) => window.result.delivered) / sum((window) => window.result.acked),
+    windows: windows.map(({ result, cpuMicros }) => ({
+      serverCpuUsPerMessage: cpuMicros / result.ackedInWindow,
+      p50AckMs: percentile(result.latenciesMs, 50),
+      p99AckMs: percentile(result.latenciesMs, 99),
+    })),
   };
 }
 
+/** Positions of the two systems' windows, ABBA-style so that a drifting machine weighs on both alike. */
+function windowOrder(pairs) {
+  return Array.from({ length: pairs }, (_, pair) => (pair % 2 === 0 ? [0, 1] : [1, 0])).flat();
+}
+
 /**
- * Runs one system through saturation and a fixed-rate window. `fixedRateFor(saturation)` picks the fixed
- * rate once this run's saturation is known (half the baseline's saturation of the same round).
+ * One round: the baseline and the generated app run side by side, each in a fresh process with its own
+ * clients. Each is stepped up to saturation in turn; then, at half the baseline's saturation rate, short
+ * windows alternate between the two (the other one idles), so the two figures are taken seconds apart
+ * rather than minutes, under the same machine conditions.
  */
-export function measureThroughput({ system, app, settings, fixedRateFor, log }) {
-  return withSystem(system, app, {}, (server) =>
-    withLoadGroup(settings.loadWorkers, settings.workerLifetimeMs, async (group) => {
-      const connection = await group.connect(chatClients(server, settings));
-      if (connection.connected !== settings.clients) {
-        throw new Error(`${connection.connected} of ${settings.clients} clients connected: ${connection.firstError}`);
-      }
-      await group.load(loadParams(settings, settings.warmup));
-      const saturation = await stepUpToSaturation(group, settings);
-      log(`${system.name}: saturation ${Math.round(saturation.maxAckedPerSecond)} acked msg/s`);
-      await sleep(settings.saturation.restMs * 3);
-      const rate = Math.round(fixedRateFor(saturation.maxAckedPerSecond));
-      const fixed = await fixedRateWindow(group, server, settings, rate);
-      log(
-        `${system.name}: at ${rate} msg/s, ${fixed.serverCpuUsPerMessage.toFixed(1)} µs server CPU/msg, ` +
-          `p50/p99 ack ${fixed.p50AckMs.toFixed(1)}/${fixed.p99AckMs.toFixed(1)} ms`,
-      );
-      return { system: system.name, saturation, fixed };
-    }),
+export function measureRound({ systems, app, settings, log }) {
+  const group = (use) => withLoadGroup(settings.loadWorkers, settings.workerLifetimeMs, use);
+  return withSystem(systems.baseline, app, {}, (baselineServer) =>
+    withSystem(systems.generated, app, {}, (generatedServer) =>
+      group((baselineGroup) =>
+        group(async (generatedGroup) => {
+          const contenders = [
+            { system: 'baseline', server: baselineServer, group: baselineGroup, windows: [] },
+            { system: 'generated', server: generatedServer, group: generatedGroup, windows: [] },
+          ];
+          for (const { server, group: load } of contenders) {
+            const connection = await load.connect(chatClients(server, settings));
+            if (connection.connected !== settings.clients) {
+              throw new Error(`${connection.connected} of ${settings.clients} clients connected: ${connection.firstError}`);
+            }
+          }
+          for (const contender of contenders) {
+            await contender.group.load(loadParams(settings, settings.warmup));
+            contender.saturation = await stepUpToSaturation(contender.group, settings);
+            log(`${contender.system}: saturation ${Math.round(contender.saturation.maxAckedPerSecond)} acked msg/s`);
+            await sleep(settings.saturation.restMs * 3);
+          }
+          const rate = Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
+          for (const index of windowOrder(settings.fixed.pairs)) {
+            const contender = contenders[index];
+            contender.windows.push(await fixedRateWindow(contender.group, contender.server, settings, rate));
+          }
+          return contenders.map(({ system, saturation, windows }) => {
+            const fixed = combineWindows(windows, rate, settings.fixed.windowMs);
+            log(
+              `${system}: at ${rate} msg/s, ${fixed.serverCpuUsPerMessage.toFixed(1)} µs server CPU/msg, ` +
+                `p50/p99 ack ${fixed.p50AckMs.toFixed(1)}/${fixed.p99AckMs.toFixed(1)} ms`,
+            );
+            return { system, saturation, fixed };
+          });
+        }),
+      ),
+    ),
   );
 }
