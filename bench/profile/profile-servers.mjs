@@ -9,16 +9,17 @@
 // --plain measures CPU and latency without the profiler (which costs CPU itself); --connections 0 skips
 // the idle-connection snapshots.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { cacheRoot, describeApp, describeGeneratedApp, lockAppCache } from '../lib/generated-app.mjs';
+import { cacheRoot } from '../lib/generated-app.mjs';
 import { idleClients } from '../lib/idle-memory.mjs';
 import { withLoadGroup } from '../lib/load.mjs';
 import { cpuMicros, killAll } from '../lib/processes.mjs';
 import { median, percentile } from '../lib/stats.mjs';
-import { systemsOf, withSystem } from '../lib/systems.mjs';
+import { withSystem } from '../lib/systems.mjs';
 import { chatClients } from '../lib/throughput.mjs';
+import { contendersFor } from './contenders.mjs';
 import { selfTime } from './cpuprofile.mjs';
 import { growthPer, objectsByKind } from './heap-snapshot.mjs';
 
@@ -41,15 +42,7 @@ const connections = Number(args.connections);
 rmSync(args.out, { recursive: true, force: true });
 mkdirSync(args.out, { recursive: true });
 
-lockAppCache(args.nest);
-const generated = describeGeneratedApp(args.nest);
-const contenders = [
-  { label: 'baseline', app: generated, system: systemsOf(generated).baseline },
-  ...(args.app.length > 0 ? args.app : [generated.appDir]).map((appDir) => {
-    const app = appDir === generated.appDir ? generated : describeApp(appDir, generated.scaffoldDir);
-    return { label: appDir === generated.appDir ? 'generated' : basename(appDir), app, system: systemsOf(app).generated };
-  }),
-];
+const contenders = contendersFor(args.nest, args.app);
 
 async function profileUnderLoad({ label, app, system }, round) {
   return withSystem(system, app, {}, (server) =>
