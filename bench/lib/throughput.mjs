@@ -12,7 +12,7 @@ const CONTENT_LENGTH = 100;
 const MAX_OFFERED_RATE = 200_000;
 
 /** Client specs: `clients` users, consecutive ones sharing a room of `roomSize`, every one sending. */
-export function chatClients(server, { clients, roomSize }) {
+function chatClients(server, { clients, roomSize }) {
   return Array.from({ length: clients }, (_, index) => ({
     url: server.namespaceUrl,
     token: server.tokenFor(`user-${index}`),
@@ -21,8 +21,17 @@ export function chatClients(server, { clients, roomSize }) {
   }));
 }
 
-function loadParams(settings, phase) {
+/** Parameters of a load-worker `load` command for `phase` ({ rate, warmupMs, windowMs, drainMs }). */
+export function loadParams(settings, phase) {
   return { ...phase, maxInFlight: settings.maxInFlight, contentLength: CONTENT_LENGTH, timeDeliveries: false };
+}
+
+/** Connects the chat clients of `settings` to `server` through `group`; fails unless every one connected. */
+export async function connectChatClients(group, server, settings) {
+  const connection = await group.connect(chatClients(server, settings));
+  if (connection.connected !== settings.clients) {
+    throw new Error(`${connection.connected} of ${settings.clients} clients connected: ${connection.firstError}`);
+  }
 }
 
 /**
@@ -115,10 +124,7 @@ export function measureRound({ systems, app, settings, log }) {
             { system: 'generated', server: generatedServer, group: generatedGroup, windows: [] },
           ];
           for (const { server, group: load } of contenders) {
-            const connection = await load.connect(chatClients(server, settings));
-            if (connection.connected !== settings.clients) {
-              throw new Error(`${connection.connected} of ${settings.clients} clients connected: ${connection.firstError}`);
-            }
+            await connectChatClients(load, server, settings);
           }
           for (const contender of contenders) {
             await contender.group.load(loadParams(settings, settings.warmup));

@@ -11,7 +11,7 @@ import { LoadGroup } from '../lib/load.mjs';
 import { cpuMicros, killAll } from '../lib/processes.mjs';
 import { median, percentile } from '../lib/stats.mjs';
 import { startSystem } from '../lib/systems.mjs';
-import { chatClients } from '../lib/throughput.mjs';
+import { connectChatClients, loadParams } from '../lib/throughput.mjs';
 import { contendersFor } from './contenders.mjs';
 
 const { values: args } = parseArgs({
@@ -23,9 +23,10 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
   },
 });
-const load = { maxInFlight: 20, contentLength: 100, timeDeliveries: false, warmupMs: 0, drainMs: 2_000 };
+const settings = { clients: 200, roomSize: 10, maxInFlight: 20 };
 const rate = Number(args.rate);
 const windowMs = Number(args.seconds) * 1000;
+const load = (phaseWindowMs) => loadParams(settings, { rate, warmupMs: 0, windowMs: phaseWindowMs, drainMs: 2_000 });
 
 const contenders = contendersFor(args.nest, args.app);
 
@@ -36,14 +37,11 @@ try {
     const group = new LoadGroup(1, 30 * 60_000);
     running.push({ ...contender, server, group, windows: [] });
   }
-  for (const { label, server, group } of running) {
-    const { connected, firstError } = await group.connect(chatClients(server, { clients: 200, roomSize: 10 }));
-    if (connected !== 200) throw new Error(`${label}: ${connected} of 200 clients connected: ${firstError}`);
-  }
-  await Promise.all(running.map(({ group }) => group.load({ ...load, rate, windowMs: 3_000 })));
+  for (const { server, group } of running) await connectChatClients(group, server, settings);
+  await Promise.all(running.map(({ group }) => group.load(load(3_000))));
   for (let window = 1; window <= Number(args.windows); window++) {
     const before = running.map(({ server }) => cpuMicros(server.pid));
-    const results = await Promise.all(running.map(({ group }) => group.load({ ...load, rate, windowMs })));
+    const results = await Promise.all(running.map(({ group }) => group.load(load(windowMs))));
     const after = running.map(({ server }) => cpuMicros(server.pid));
     running.forEach((contender, index) => {
       const failure = contender.server.failure();

@@ -18,7 +18,7 @@ import { withLoadGroup } from '../lib/load.mjs';
 import { cpuMicros, killAll } from '../lib/processes.mjs';
 import { median, percentile } from '../lib/stats.mjs';
 import { withSystem } from '../lib/systems.mjs';
-import { chatClients } from '../lib/throughput.mjs';
+import { connectChatClients, loadParams } from '../lib/throughput.mjs';
 import { contendersFor } from './contenders.mjs';
 import { selfTime } from './cpuprofile.mjs';
 import { growthPer, objectsByKind } from './heap-snapshot.mjs';
@@ -47,8 +47,8 @@ const contenders = contendersFor(args.nest, args.app);
 async function profileUnderLoad({ label, app, system }, round) {
   return withSystem(system, app, {}, (server) =>
     withLoadGroup(2, settings.workerLifetimeMs, async (group) => {
-      await group.connect(chatClients(server, settings));
-      const load = { maxInFlight: settings.maxInFlight, contentLength: 100, timeDeliveries: false, drainMs: 2_000 };
+      await connectChatClients(group, server, settings);
+      const load = loadParams(settings, { drainMs: 2_000 });
       await group.load({ ...load, rate, warmupMs: 0, windowMs: 3_000 });
       const path = join(args.out, `${label}-${round}.cpuprofile`);
       const running = group.load({ ...load, rate, warmupMs: 0, windowMs });
