@@ -15,7 +15,8 @@ function medianOf(runs, pick) {
 }
 
 const FIGURES = {
-  saturationPerSecond: (run) => run.saturation.maxAckedPerSecond,
+  saturationPerSecond: (run) => run.saturated.ackedPerSecond,
+  stepUpPeakPerSecond: (run) => run.saturation.maxAckedPerSecond,
   fixedRatePerSecond: (run) => run.fixed.offeredPerSecond,
   serverCpuUsPerMessage: (run) => run.fixed.serverCpuUsPerMessage,
   p50AckMs: (run) => run.fixed.p50AckMs,
@@ -40,6 +41,7 @@ export function summarize({ meta, throughputRuns, idle, redis, coldStart, schema
   );
   const headline = {
     throughputRatio: medianRatio(pairs, FIGURES.saturationPerSecond),
+    stepUpPeakRatio: medianRatio(pairs, FIGURES.stepUpPeakPerSecond),
     serverCpuPerMessageRatio: medianRatio(pairs, FIGURES.serverCpuUsPerMessage),
     p50AckLatencyRatio: medianRatio(pairs, FIGURES.p50AckMs),
     p99AckLatencyRatio: medianRatio(pairs, FIGURES.p99AckMs),
@@ -72,6 +74,7 @@ export function renderTable(results) {
   const at = `@ ${format.count(m.baseline.fixedRatePerSecond)} msg/s`;
   const rows = [
     ['acked msg/s at saturation', format.count(m.baseline.saturationPerSecond), format.count(m.generated.saturationPerSecond), results.throughputRatio],
+    ['  highest acked in the step-up', format.count(m.baseline.stepUpPeakPerSecond), format.count(m.generated.stepUpPeakPerSecond), results.stepUpPeakRatio],
     [`server CPU µs per message ${at}`, format.fixed(1)(m.baseline.serverCpuUsPerMessage), format.fixed(1)(m.generated.serverCpuUsPerMessage), results.serverCpuPerMessageRatio],
     [`p50 ack latency ${at}`, ms(m.baseline.p50AckMs), ms(m.generated.p50AckMs), results.p50AckLatencyRatio],
     [`p99 ack latency ${at}`, ms(m.baseline.p99AckMs), ms(m.generated.p99AckMs), results.p99AckLatencyRatio],
@@ -113,7 +116,7 @@ export function brokenRun(results, { redisRequested }) {
     problems.push(`${results.rounds} of ${results.settings.rounds} throughput rounds completed`);
   }
   for (const run of results.throughputRuns) {
-    if (!(run.saturation.maxAckedPerSecond > 0) || !(run.fixed.ackedInWindow > 0)) {
+    if (!(run.saturation.maxAckedPerSecond > 0) || !(run.saturated.ackedInWindow > 0) || !(run.fixed.ackedInWindow > 0)) {
       problems.push(`${run.system}: no message was acked in a measuring window`);
     }
   }

@@ -1,6 +1,7 @@
 // One throughput round of both systems: N clients in rooms of M each, a warm-up, a step-up of the offered
-// rate to saturation, then alternating windows at a fixed rate in which each server's CPU time per message
-// and the ack latencies are measured.
+// rate to saturation, alternating windows offered more than either system can ack (its throughput at
+// saturation), then alternating windows at a fixed rate in which each server's CPU time per message and the
+// ack latencies are measured.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLoadGroup } from './load.mjs';
 import { cpuMicros } from './processes.mjs';
@@ -67,34 +68,43 @@ async function stepUpToSaturation(group, settings) {
   return { maxAckedPerSecond: Math.max(...steps.map(({ ackedPerSecond }) => ackedPerSecond)), steps };
 }
 
-/** Offers `rate` for one window and reads the server's CPU time at the window's edges. */
-async function fixedRateWindow(group, server, settings, rate) {
-  const { warmupMs, windowMs } = settings.fixed;
+/**
+ * Offers `rate` for one window of `phase` (settings.saturated or settings.fixed) and reads the server's CPU
+ * time at the window's edges. In a saturated window the rate is more than the system can ack, so the acks
+ * counted are its throughput; the clients' in-flight limit keeps the queue bounded.
+ */
+async function measuredWindow(group, server, settings, phase, rate) {
+  const { warmupMs, windowMs, restMs = 0 } = phase;
   const cpuAt = (delayMs) => sleep(delayMs).then(() => cpuMicros(server.pid));
   const [result, cpuStart, cpuEnd] = await Promise.all([
-    group.load(loadParams(settings, { ...settings.fixed, rate })),
+    group.load(loadParams(settings, { warmupMs, windowMs, drainMs: phase.drainMs, rate })),
     cpuAt(warmupMs),
     cpuAt(warmupMs + windowMs),
   ]);
-  if (result.errors > 0) throw new Error(`sendMessage failed at a fixed rate: ${result.firstError}`);
+  if (result.errors > 0) throw new Error(`sendMessage failed at ${rate} msg/s offered: ${result.firstError}`);
+  await sleep(restMs);
   return { result, cpuMicros: cpuEnd - cpuStart };
 }
 
-/** One system's fixed-rate windows as one figure: CPU time over all acks, percentiles over all latencies. */
+/** One system's windows as one figure: acks and CPU time over all of them, percentiles over all latencies. */
 function combineWindows(windows, rate, windowMs) {
   const sum = (pick) => windows.reduce((total, window) => total + pick(window), 0);
   const ackedInWindow = sum((window) => window.result.ackedInWindow);
   const latencies = windows.flatMap((window) => window.result.latenciesMs);
+  const windowSeconds = windowMs / 1000;
   return {
     offeredPerSecond: rate,
-    ackedPerSecond: ackedInWindow / ((windows.length * windowMs) / 1000),
+    ackedPerSecond: ackedInWindow / (windows.length * windowSeconds),
     ackedInWindow,
     unackedInWindow: sum((window) => window.result.unackedInWindow),
+    skipped: sum((window) => window.result.skipped),
     serverCpuUsPerMessage: sum((window) => window.cpuMicros) / ackedInWindow,
+    serverBusyShare: sum((window) => window.cpuMicros) / (windows.length * windowMs * 1000),
     p50AckMs: percentile(latencies, 50),
     p99AckMs: percentile(latencies, 99),
     deliveriesPerMessage: sum((window) => window.result.delivered) / sum((window) => window.result.acked),
     windows: windows.map(({ result, cpuMicros }) => ({
+      ackedPerSecond: result.ackedInWindow / windowSeconds,
       serverCpuUsPerMessage: cpuMicros / result.ackedInWindow,
       p50AckMs: percentile(result.latenciesMs, 50),
       p99AckMs: percentile(result.latenciesMs, 99),
@@ -109,9 +119,10 @@ function windowOrder(pairs) {
 
 /**
  * One round: the baseline and the generated app run side by side, each in a fresh process with its own
- * clients. Each is stepped up to saturation in turn; then, at half the baseline's saturation rate, short
- * windows alternate between the two (the other one idles), so the two figures are taken seconds apart
- * rather than minutes, under the same machine conditions.
+ * clients. Each is stepped up to saturation in turn, which finds roughly where it saturates. Then short
+ * windows alternate between the two ABBA-wise (the other one idles), first offered more than either
+ * acked in its step-up (their throughput at saturation), then at half the baseline's (CPU and latency),
+ * so the two systems' figures are taken seconds apart rather than minutes, under the same conditions.
  */
 export function measureRound({ systems, app, settings, log }) {
   const group = (use) => withLoadGroup(settings.loadWorkers, settings.workerLifetimeMs, use);
@@ -120,8 +131,8 @@ export function measureRound({ systems, app, settings, log }) {
       group((baselineGroup) =>
         group(async (generatedGroup) => {
           const contenders = [
-            { system: 'baseline', server: baselineServer, group: baselineGroup, windows: [] },
-            { system: 'generated', server: generatedServer, group: generatedGroup, windows: [] },
+            { system: 'baseline', server: baselineServer, group: baselineGroup, saturatedWindows: [], windows: [] },
+            { system: 'generated', server: generatedServer, group: generatedGroup, saturatedWindows: [], windows: [] },
           ];
           for (const { server, group: load } of contenders) {
             await connectChatClients(load, server, settings);
@@ -129,21 +140,30 @@ export function measureRound({ systems, app, settings, log }) {
           for (const contender of contenders) {
             await contender.group.load(loadParams(settings, settings.warmup));
             contender.saturation = await stepUpToSaturation(contender.group, settings);
-            log(`${contender.system}: saturation ${Math.round(contender.saturation.maxAckedPerSecond)} acked msg/s`);
+            log(`${contender.system}: step-up peak ${Math.round(contender.saturation.maxAckedPerSecond)} acked msg/s`);
             await sleep(settings.saturation.restMs * 3);
+          }
+          const peaks = contenders.map(({ saturation }) => saturation.maxAckedPerSecond);
+          const overloadRate = Math.round(Math.max(...peaks) * settings.saturated.overload);
+          for (const index of windowOrder(settings.saturated.pairs)) {
+            const { group: load, server, saturatedWindows } = contenders[index];
+            saturatedWindows.push(await measuredWindow(load, server, settings, settings.saturated, overloadRate));
           }
           const rate = Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
           for (const index of windowOrder(settings.fixed.pairs)) {
-            const contender = contenders[index];
-            contender.windows.push(await fixedRateWindow(contender.group, contender.server, settings, rate));
+            const { group: load, server, windows } = contenders[index];
+            windows.push(await measuredWindow(load, server, settings, settings.fixed, rate));
           }
-          return contenders.map(({ system, saturation, windows }) => {
+          return contenders.map(({ system, saturation, saturatedWindows, windows }) => {
+            const saturated = combineWindows(saturatedWindows, overloadRate, settings.saturated.windowMs);
             const fixed = combineWindows(windows, rate, settings.fixed.windowMs);
             log(
-              `${system}: at ${rate} msg/s, ${fixed.serverCpuUsPerMessage.toFixed(1)} µs server CPU/msg, ` +
+              `${system}: ${Math.round(saturated.ackedPerSecond)} acked msg/s offered ${overloadRate} ` +
+                `(${saturated.serverCpuUsPerMessage.toFixed(1)} µs CPU/msg, busy ${Math.round(saturated.serverBusyShare * 100)} %); ` +
+                `at ${rate} msg/s, ${fixed.serverCpuUsPerMessage.toFixed(1)} µs server CPU/msg, ` +
                 `p50/p99 ack ${fixed.p50AckMs.toFixed(1)}/${fixed.p99AckMs.toFixed(1)} ms`,
             );
-            return { system, saturation, fixed };
+            return { system, saturation, saturated, fixed };
           });
         }),
       ),
