@@ -1,7 +1,7 @@
 // One throughput round of both systems: N clients in rooms of M each, a warm-up, a step-up of the offered
-// rate to saturation, alternating windows offered more than either system can ack (its throughput at
-// saturation), then alternating windows at a fixed rate in which each server's CPU time per message and the
-// ack latencies are measured.
+// rate to saturation, alternating windows at a fixed rate in which each server's CPU time per message and
+// the ack latencies are measured, then alternating windows offered more than either system can ack (its
+// throughput at saturation).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLoadGroup } from './load.mjs';
 import { cpuMicros } from './processes.mjs';
@@ -120,8 +120,8 @@ function windowOrder(pairs) {
 /**
  * One round: the baseline and the generated app run side by side, each in a fresh process with its own
  * clients. Each is stepped up to saturation in turn, which finds roughly where it saturates. Then short
- * windows alternate between the two ABBA-wise (the other one idles), first offered more than either
- * acked in its step-up (their throughput at saturation), then at half the baseline's (CPU and latency),
+ * windows alternate between the two ABBA-wise (the other one idles), first at half the baseline's peak
+ * (CPU and latency), then offered more than either acked in its step-up (their throughput at saturation),
  * so the two systems' figures are taken seconds apart rather than minutes, under the same conditions.
  */
 export function measureRound({ systems, app, settings, log }) {
@@ -143,16 +143,18 @@ export function measureRound({ systems, app, settings, log }) {
             log(`${contender.system}: step-up peak ${Math.round(contender.saturation.maxAckedPerSecond)} acked msg/s`);
             await sleep(settings.saturation.restMs * 3);
           }
+          const rate = Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
+          for (const index of windowOrder(settings.fixed.pairs)) {
+            const { group: load, server, windows } = contenders[index];
+            windows.push(await measuredWindow(load, server, settings, settings.fixed, rate));
+          }
+          // Last, so that whatever overload leaves behind (e.g. garbage promoted while messages queued) cannot
+          // weigh on the CPU and latency windows.
           const peaks = contenders.map(({ saturation }) => saturation.maxAckedPerSecond);
           const overloadRate = Math.round(Math.max(...peaks) * settings.saturated.overload);
           for (const index of windowOrder(settings.saturated.pairs)) {
             const { group: load, server, saturatedWindows } = contenders[index];
             saturatedWindows.push(await measuredWindow(load, server, settings, settings.saturated, overloadRate));
-          }
-          const rate = Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
-          for (const index of windowOrder(settings.fixed.pairs)) {
-            const { group: load, server, windows } = contenders[index];
-            windows.push(await measuredWindow(load, server, settings, settings.fixed, rate));
           }
           return contenders.map(({ system, saturation, saturatedWindows, windows }) => {
             const saturated = combineWindows(saturatedWindows, overloadRate, settings.saturated.windowMs);
