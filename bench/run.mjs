@@ -52,7 +52,7 @@ const MODES = {
     rounds: 1,
     saturation: { startRate: 1_500, factor: 1.4, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300, maxP99Ms: 2_000 },
     saturated: { pairs: 1, overload: 1.5, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300 },
-    fixed: { pairs: 1, warmupMs: 500, windowMs: 3_000, drainMs: 2_000 },
+    fixed: { pairs: 1, warmupMs: 500, windowMs: 3_000, drainMs: 1_000 },
     idle: { connections: 1_000, holdMs: 2_000 },
     coldStarts: 3,
     schematicRuns: 10,

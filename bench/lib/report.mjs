@@ -3,7 +3,7 @@ import { median, ratio } from './stats.mjs';
 
 const SYSTEMS = ['baseline', 'generated'];
 
-/** Each round pairs a baseline run with the generated run right after it. */
+/** Each round yields a baseline run and a generated run, measured side by side. */
 function rounds(throughputRuns) {
   const bySystem = (name) => throughputRuns.filter((run) => run.system === name);
   const [baseline, generated] = SYSTEMS.map(bySystem);

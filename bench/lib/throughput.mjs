@@ -117,6 +117,16 @@ function windowOrder(pairs) {
   return Array.from({ length: pairs }, (_, pair) => (pair % 2 === 0 ? [0, 1] : [1, 0])).flat();
 }
 
+/** `phase.pairs` pairs of windows at `rate`, alternating between the contenders; one figure per contender. */
+async function alternateWindows(contenders, settings, phase, rate) {
+  const windows = contenders.map(() => []);
+  for (const index of windowOrder(phase.pairs)) {
+    const { group, server } = contenders[index];
+    windows[index].push(await measuredWindow(group, server, settings, phase, rate));
+  }
+  return windows.map((measured) => combineWindows(measured, rate, phase.windowMs));
+}
+
 /**
  * One round: the baseline and the generated app run side by side, each in a fresh process with its own
  * clients. Each is stepped up to saturation in turn, which finds roughly where it saturates. Then short
@@ -131,8 +141,8 @@ export function measureRound({ systems, app, settings, log }) {
       group((baselineGroup) =>
         group(async (generatedGroup) => {
           const contenders = [
-            { system: 'baseline', server: baselineServer, group: baselineGroup, saturatedWindows: [], windows: [] },
-            { system: 'generated', server: generatedServer, group: generatedGroup, saturatedWindows: [], windows: [] },
+            { system: 'baseline', server: baselineServer, group: baselineGroup },
+            { system: 'generated', server: generatedServer, group: generatedGroup },
           ];
           for (const { server, group: load } of contenders) {
             await connectChatClients(load, server, settings);
@@ -144,28 +154,21 @@ export function measureRound({ systems, app, settings, log }) {
             await sleep(settings.saturation.restMs * 3);
           }
           const rate = Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
-          for (const index of windowOrder(settings.fixed.pairs)) {
-            const { group: load, server, windows } = contenders[index];
-            windows.push(await measuredWindow(load, server, settings, settings.fixed, rate));
-          }
+          const fixed = await alternateWindows(contenders, settings, settings.fixed, rate);
           // Last, so that whatever overload leaves behind (e.g. garbage promoted while messages queued) cannot
           // weigh on the CPU and latency windows.
           const peaks = contenders.map(({ saturation }) => saturation.maxAckedPerSecond);
           const overloadRate = Math.round(Math.max(...peaks) * settings.saturated.overload);
-          for (const index of windowOrder(settings.saturated.pairs)) {
-            const { group: load, server, saturatedWindows } = contenders[index];
-            saturatedWindows.push(await measuredWindow(load, server, settings, settings.saturated, overloadRate));
-          }
-          return contenders.map(({ system, saturation, saturatedWindows, windows }) => {
-            const saturated = combineWindows(saturatedWindows, overloadRate, settings.saturated.windowMs);
-            const fixed = combineWindows(windows, rate, settings.fixed.windowMs);
+          const saturated = await alternateWindows(contenders, settings, settings.saturated, overloadRate);
+          return contenders.map(({ system, saturation }, index) => {
+            const run = { system, saturation, saturated: saturated[index], fixed: fixed[index] };
             log(
-              `${system}: ${Math.round(saturated.ackedPerSecond)} acked msg/s offered ${overloadRate} ` +
-                `(${saturated.serverCpuUsPerMessage.toFixed(1)} µs CPU/msg, busy ${Math.round(saturated.serverBusyShare * 100)} %); ` +
-                `at ${rate} msg/s, ${fixed.serverCpuUsPerMessage.toFixed(1)} µs server CPU/msg, ` +
-                `p50/p99 ack ${fixed.p50AckMs.toFixed(1)}/${fixed.p99AckMs.toFixed(1)} ms`,
+              `${system}: ${Math.round(run.saturated.ackedPerSecond)} acked msg/s offered ${overloadRate} ` +
+                `(${run.saturated.serverCpuUsPerMessage.toFixed(1)} µs CPU/msg, busy ${Math.round(run.saturated.serverBusyShare * 100)} %); ` +
+                `at ${rate} msg/s, ${run.fixed.serverCpuUsPerMessage.toFixed(1)} µs server CPU/msg, ` +
+                `p50/p99 ack ${run.fixed.p50AckMs.toFixed(1)}/${run.fixed.p99AckMs.toFixed(1)} ms`,
             );
-            return { system, saturation, saturated, fixed };
+            return run;
           });
         }),
       ),
