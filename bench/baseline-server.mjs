@@ -1,9 +1,12 @@
 // The bench's baseline: the `realtime-gateway chat` contract (DESIGN.md section 4) on plain socket.io, no
 // Nest, doing the same work per connection and per message as the generated gateway. Every library comes
 // from the generated app, so versions match: socket.io, jsonwebtoken (through @nestjs/jwt), class-validator,
-// class-transformer, and the generated app's own compiled DTO classes.
+// class-transformer, the generated app's own compiled DTO classes, and the kit's compiled Nest-free pieces
+// (limits and rate limiters, the validation pipe's checks, the parser, the outgoing-buffer bound and the
+// presence batches), so the client limits cost both servers the same.
 //
-// Env: BENCH_APP_DIR (the generated app), BENCH_DTO_DIR (its compiled dto/ folder), PORT, JWT_SECRET.
+// Env: BENCH_APP_DIR (the generated app), BENCH_DTO_DIR (its compiled dto/ folder), PORT, JWT_SECRET, and
+// the REALTIME_* limits the generated app reads too.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -12,42 +15,57 @@ import { pathToFileURL } from 'node:url';
 
 const { BENCH_APP_DIR: appDir, BENCH_DTO_DIR: dtoDir, PORT: port, JWT_SECRET: secret } = process.env;
 const NAMESPACE = '/chat';
-const MAX_REPORTED_ERRORS = 10;
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const appRequire = createRequire(join(appDir, 'package.json'));
 const { Server } = appRequire('socket.io');
-const { plainToInstance } = appRequire('class-transformer');
-const { validate } = appRequire('class-validator');
 const jwt = createRequire(appRequire.resolve('@nestjs/jwt'))('jsonwebtoken');
-const { RoomDto } = await import(pathToFileURL(join(dtoDir, 'room.dto.js')));
-const { SendMessageDto } = await import(pathToFileURL(join(dtoDir, 'send-message.dto.js')));
+const compiled = (dir, file) => import(pathToFileURL(join(dir, file)));
+const kitDir = join(dtoDir, '..', '..', 'realtime');
+const { RoomDto } = await compiled(dtoDir, 'room.dto.js');
+const { SendMessageDto } = await compiled(dtoDir, 'send-message.dto.js');
+const { RealtimeAdmission } = await compiled(kitDir, 'realtime.admission.js');
+const { HandshakeRefused, RealtimeException, replyWithError } = await compiled(kitDir, 'realtime.errors.js');
+const { resolveRealtimeLimits } = await compiled(kitDir, 'realtime.limits.js');
+const { boundOutgoingBuffer, createRealtimeParser } = await compiled(kitDir, 'realtime.transport.js');
+const { PresenceBatches } = await compiled(kitDir, 'presence.batches.js');
+const { WsValidationPipe } = await compiled(kitDir, 'ws-validation.pipe.js');
 
-/** An error whose message the client may see; anything else becomes "Internal server error". */
-class ClientError extends Error {}
+const limits = resolveRealtimeLimits();
+const admission = new RealtimeAdmission(limits);
+const pipe = new WsValidationPipe(limits.payload);
 
-function authenticate(socket, next) {
+const unauthorized = (reason) => new HandshakeRefused(reason.replaceAll(' ', '_'), 'UNAUTHORIZED', `Unauthorized: ${reason}`);
+
+function verify(token) {
+  return new Promise((resolve, reject) =>
+    jwt.verify(token, secret, { algorithms: ['HS256'] }, (error, claims) => {
+      if (error) reject(unauthorized(error.name === 'TokenExpiredError' ? 'token expired' : 'invalid token'));
+      else resolve(claims);
+    }),
+  );
+}
+
+async function authenticate(socket) {
+  await admission.admitHandshake(socket.handshake);
   const authToken = socket.handshake.auth.token;
   const token =
     typeof authToken === 'string' && authToken !== ''
       ? authToken
       : /^Bearer\s+(\S+)$/i.exec(socket.handshake.headers.authorization ?? '')?.[1];
-  if (token === undefined) return next(new Error('Unauthorized: missing token'));
-  jwt.verify(token, secret, { algorithms: ['HS256'] }, (error, claims) => {
-    if (error) return next(new Error(error.name === 'TokenExpiredError' ? 'Unauthorized: token expired' : 'Unauthorized: invalid token'));
-    if (typeof claims.sub !== 'string' || claims.sub === '') return next(new Error('Unauthorized: invalid token'));
-    socket.data.userId = claims.sub;
-    socket.data.tokenExpiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
-    disconnectOnExpiry(socket);
-    next();
-  });
+  if (token === undefined) throw unauthorized('missing token');
+  const claims = await verify(token);
+  if (typeof claims.sub !== 'string' || claims.sub === '') throw unauthorized('invalid token');
+  socket.data.userId = claims.sub;
+  socket.data.tokenExpiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  admission.admitUserSocket(socket);
 }
 
 function disconnectOnExpiry(socket) {
   const delay = socket.data.tokenExpiresAt - Date.now();
   if (Number.isNaN(delay) || delay > MAX_TIMER_DELAY_MS) return;
   const timer = setTimeout(() => {
-    socket.emit('exception', { status: 'error', message: 'Unauthorized: token expired' });
+    socket.emit('exception', { status: 'error', code: 'UNAUTHORIZED', message: 'Unauthorized: token expired' });
     socket.disconnect(true);
   }, delay);
   socket.once('disconnect', () => clearTimeout(timer));
@@ -55,34 +73,10 @@ function disconnectOnExpiry(socket) {
 
 /** The per-event guard: a connection can outlive its token. */
 function checkAuthenticated({ userId, tokenExpiresAt }) {
-  if (!userId) throw new ClientError('Unauthorized: not authenticated');
+  if (!userId) throw new RealtimeException('UNAUTHORIZED', 'Unauthorized: not authenticated');
   if (tokenExpiresAt !== undefined && tokenExpiresAt <= Date.now()) {
-    throw new ClientError('Unauthorized: token expired');
+    throw new RealtimeException('UNAUTHORIZED', 'Unauthorized: token expired');
   }
-}
-
-function constraintMessages(errors, parentPath = '') {
-  return errors.flatMap((error) => {
-    const prefix = parentPath === '' ? '' : `${parentPath}.`;
-    const own = Object.values(error.constraints ?? {}).map((message) => `${prefix}${message}`);
-    return [...own, ...constraintMessages(error.children ?? [], `${prefix}${error.property}`)];
-  });
-}
-
-/** whitelist + forbidNonWhitelisted + transform, as the generated WsValidationPipe configures Nest's. */
-async function validated(Dto, payload) {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new ClientError('Validation failed: an object is expected');
-  }
-  const dto = plainToInstance(Dto, payload);
-  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false } });
-  if (errors.length > 0) {
-    const messages = constraintMessages(errors);
-    const reported = messages.slice(0, MAX_REPORTED_ERRORS);
-    if (messages.length > reported.length) reported.push(`and ${messages.length - reported.length} more`);
-    throw new ClientError(`Validation failed: ${reported.join('; ')}`);
-  }
-  return dto;
 }
 
 const roomKey = (roomId) => `room:${roomId}`;
@@ -92,7 +86,7 @@ const actions = {
     const room = roomKey(roomId);
     if (!socket.rooms.has(room)) {
       await socket.join(room);
-      socket.to(room).emit('userJoined', { userId: socket.data.userId, roomId });
+      presence.record(roomId, socket.data.userId, 'joined');
     }
     return { status: 'joined', roomId };
   },
@@ -100,13 +94,13 @@ const actions = {
     const room = roomKey(roomId);
     if (socket.rooms.has(room)) {
       await socket.leave(room);
-      socket.to(room).emit('userLeft', { userId: socket.data.userId, roomId });
+      presence.record(roomId, socket.data.userId, 'left');
     }
     return { status: 'left', roomId };
   },
   sendMessage(socket, { roomId, content }) {
     const room = roomKey(roomId);
-    if (!socket.rooms.has(room)) throw new ClientError(`Join room ${roomId} before sending to it`);
+    if (!socket.rooms.has(room)) throw new RealtimeException('FORBIDDEN', `Join room ${roomId} before sending to it`);
     const messageId = randomUUID();
     socket.to(room).emit('newMessage', { sender: socket.data.userId, roomId, content, timestamp: Date.now(), messageId });
     return { status: 'ok', messageId };
@@ -114,48 +108,75 @@ const actions = {
 };
 const dtoOf = { joinRoom: RoomDto, leaveRoom: RoomDto, sendMessage: SendMessageDto };
 
-/** Runs one client event: guard, validation, action; the result or the error goes to the ack. */
+/** Runs one client event: rate limits, guard, validation, action; the result goes to the ack, an error once. */
 async function handle(socket, event, payload, ack) {
+  const refusal = await admission.admitEvent(socket);
+  if (refusal !== undefined) {
+    replyWithError(socket, ack, refusal.payload);
+    if (refusal.disconnect) socket.disconnect(true);
+    return;
+  }
   let reply;
   try {
     checkAuthenticated(socket.data);
-    reply = await actions[event](socket, await validated(dtoOf[event], payload));
+    reply = await actions[event](socket, await pipe.transform(payload, { type: 'body', metatype: dtoOf[event] }));
   } catch (error) {
-    reply = { status: 'error', message: error instanceof ClientError ? error.message : 'Internal server error' };
-    socket.emit('exception', reply);
+    const failure =
+      error instanceof RealtimeException
+        ? error.toPayload()
+        : { status: 'error', code: 'INTERNAL', message: 'Internal server error' };
+    replyWithError(socket, ack, failure);
+    return;
   }
   if (typeof ack === 'function') ack(reply);
 }
 
 const httpServer = createServer();
+const { parser, attach } = createRealtimeParser();
 const io = new Server(httpServer, {
   transports: ['websocket'],
   pingInterval: 25_000,
   pingTimeout: 20_000,
   maxHttpBufferSize: 64 * 1024,
+  connectTimeout: limits.connectTimeoutMs,
+  parser,
   cors: {
     origin: (origin, callback) => (origin === undefined ? callback(null, true) : callback(new Error('Origin not allowed'), false)),
     credentials: true,
   },
 });
+attach(io);
 const chat = io.of(NAMESPACE);
-const socketsPerUser = new Map();
-chat.use(authenticate);
+const presence = new PresenceBatches(limits.presenceIntervalMs, (batch) => chat.to(roomKey(batch.roomId)).emit('presence', batch));
+/** Sockets and client rooms per user, for `offline` when the last socket goes. */
+const users = new Map();
+chat.use((socket, next) =>
+  authenticate(socket).then(
+    () => {
+      disconnectOnExpiry(socket);
+      next();
+    },
+    (error) => next(error instanceof HandshakeRefused ? error : new Error('Internal server error')),
+  ),
+);
 chat.on('connection', (socket) => {
   const { userId } = socket.data;
-  socketsPerUser.set(userId, (socketsPerUser.get(userId) ?? 0) + 1);
+  boundOutgoingBuffer(socket.conn, limits.maxBufferedBytes, () => undefined);
+  const user = users.get(userId) ?? { sockets: 0, rooms: new Set() };
+  user.sockets += 1;
+  users.set(userId, user);
   socket.join(`user:${userId}`);
   for (const event of Object.keys(actions)) {
     socket.on(event, (payload, ack) => handle(socket, event, payload, ack));
   }
-  socket.on('disconnect', () => {
-    const remaining = socketsPerUser.get(userId) - 1;
-    if (remaining > 0) {
-      socketsPerUser.set(userId, remaining);
-      return;
+  socket.on('disconnecting', () => {
+    for (const room of socket.rooms) {
+      if (room.startsWith('room:')) user.rooms.add(room.slice('room:'.length));
     }
-    socketsPerUser.delete(userId);
-    chat.emit('userOffline', { userId });
+    user.sockets -= 1;
+    if (user.sockets > 0) return;
+    users.delete(userId);
+    for (const roomId of user.rooms) presence.record(roomId, userId, 'offline');
   });
 });
 httpServer.listen(Number(port));

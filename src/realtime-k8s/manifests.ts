@@ -35,6 +35,8 @@ export const SOCKET_IO_PATH = '/socket.io';
 export const PRE_STOP_SECONDS = 5;
 /** The app's own budget, from SIGTERM to exit, after the clients' notice (closing sockets, Redis, HTTP). */
 export const APP_CLOSE_BUDGET_SECONDS = 10;
+/** The ingress-nginx or Gateway API proxy in front of the pods: one hop of X-Forwarded-For to trust. */
+export const TRUSTED_PROXY_HOPS = 1;
 /** Ingress timeouts are at least this, and at least twice a heartbeat round. */
 const MIN_PROXY_TIMEOUT_SECONDS = 60;
 
@@ -134,6 +136,9 @@ function deployment(plan: DeploymentPlan): Manifest {
                 { name: 'PORT', value: String(plan.port) },
                 { name: plan.corsOriginsEnv, value: `https://${plan.host}` },
                 { name: 'REDIS_ADAPTER', value: plan.adapter },
+                // The ingress or gateway proxy appends the peer it saw to X-Forwarded-For: trusting that one
+                // hop lets the per-address handshake limit see clients rather than the proxy.
+                { name: 'REALTIME_TRUSTED_PROXY_HOPS', value: String(TRUSTED_PROXY_HOPS) },
                 secretEnv(plan, 'JWT_SECRET'),
                 secretEnv(plan, 'REDIS_URL'),
               ],

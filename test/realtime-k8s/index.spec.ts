@@ -127,6 +127,10 @@ describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (majo
     expect(vars.REDIS_ADAPTER.value).toBe('pubsub');
   });
 
+  it('trusts the one proxy in front of the pods for client addresses', () => {
+    expect(env(tree).REALTIME_TRUSTED_PROXY_HOPS).toEqual({ name: 'REALTIME_TRUSTED_PROXY_HOPS', value: '1' });
+  });
+
   it('runs as non-root on a read-only root filesystem', () => {
     const pod = manifest(tree, 'deployment.yaml').spec.template.spec;
     expect(pod.securityContext.runAsNonRoot).toBe(true);

@@ -4,6 +4,12 @@ import { recordNote } from './report';
 
 /** How long "nothing arrives" is watched for: far above loopback delivery times, short enough to keep tests fast. */
 const SILENCE_MS = 300;
+/** Presence batches go out at most once a second per room; by then every pending one has. */
+const PRESENCE_SETTLED_MS = 1_500;
+
+function includes(list: unknown, userId: string): boolean {
+  return Array.isArray(list) && list.includes(userId);
+}
 
 /**
  * The section-4 contract of a `realtime-gateway chat` feature, checked against `node dist/main.js`.
@@ -26,7 +32,10 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
 
     expect(await ack(alice.socket, 'joinRoom', { roomId: 'lobby' })).toEqual({ status: 'joined', roomId: 'lobby' });
     expect(await ack(bob.socket, 'joinRoom', { roomId: 'lobby' })).toEqual({ status: 'joined', roomId: 'lobby' });
-    expect(await alice.inbox.next('userJoined')).toEqual({ userId: 'bob', roomId: 'lobby' });
+    // Presence arrives in batches per room: who joined, left or went offline.
+    expect(await alice.inbox.first('presence', (batch) => includes(batch.joined, 'bob'))).toMatchObject({
+      roomId: 'lobby',
+    });
 
     const sent = await ack(alice.socket, 'sendMessage', { roomId: 'lobby', content: 'hello' });
     expect(sent).toEqual({ status: 'ok', messageId: expect.any(String) });
@@ -37,42 +46,68 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
     expect(alice.inbox.named('newMessage')).toEqual([]);
     expect(carol.inbox.named('newMessage')).toEqual([]);
 
-    // Not a member of the room: refused, with the error on the ack and as an `exception` event.
-    const outsider = await ack(carol.socket, 'sendMessage', { roomId: 'lobby', content: 'let me in' });
-    expect(outsider).toEqual({ status: 'error', message: expect.any(String) });
-    expect(await carol.inbox.next('exception')).toEqual(outsider);
-    expect(bob.inbox.named('newMessage')).toHaveLength(1);
+    // Sent without an ack: handled all the same.
+    alice.socket.emit('sendMessage', { roomId: 'lobby', content: 'no ack' });
+    expect(await bob.inbox.next('newMessage')).toMatchObject({ content: 'no ack' });
 
-    // Invalid payloads: the client learns which field, on the ack and as an `exception` event.
+    // Not a member of the room: refused with a code, through the ack only.
+    const outsider = await ack(carol.socket, 'sendMessage', { roomId: 'lobby', content: 'let me in' });
+    expect(outsider).toEqual({ status: 'error', code: 'FORBIDDEN', message: expect.any(String) });
+    expect(bob.inbox.named('newMessage')).toHaveLength(2);
+
+    // Invalid payloads: the client learns which field, with a code.
     const invalid = await ack(alice.socket, 'sendMessage', { roomId: 'lobby', content: '' });
-    expect(invalid).toMatchObject({ status: 'error', message: expect.stringMatching(/content/) });
-    expect(await alice.inbox.next('exception')).toEqual(invalid);
+    expect(invalid).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED', fields: [{ field: 'content' }] });
     const tooLong = await ack(alice.socket, 'sendMessage', { roomId: 'lobby', content: 'x'.repeat(2001) });
-    expect(tooLong).toMatchObject({ status: 'error', message: expect.stringMatching(/content/) });
+    expect(tooLong).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/content/) });
     const unknownField = await ack(alice.socket, 'joinRoom', { roomId: 'lobby', isAdmin: true });
-    expect(unknownField).toMatchObject({ status: 'error', message: expect.stringMatching(/isAdmin/) });
+    expect(unknownField).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/isAdmin/) });
     const notAnObject = await ack(alice.socket, 'sendMessage', 'just a string');
-    expect(notAnObject).toMatchObject({ status: 'error' });
+    expect(notAnObject).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED' });
+    const oversized = await ack(alice.socket, 'sendMessage', { roomId: 'lobby', content: 'x', tags: new Array(5_000).fill(0) });
+    expect(oversized).toMatchObject({ status: 'error', code: 'LIMIT_EXCEEDED' });
+    // An error reaches the client once: the acked ones above never came as `exception` too.
+    await delay(SILENCE_MS);
+    expect(alice.inbox.named('exception')).toEqual([]);
+    expect(carol.inbox.named('exception')).toEqual([]);
+    // Without an ack, the error arrives as `exception`.
+    alice.socket.emit('sendMessage', { roomId: 'lobby', content: '' });
+    expect(await alice.inbox.next('exception')).toMatchObject({ code: 'VALIDATION_FAILED' });
     // A client-chosen room id cannot reach a server room such as another user's personal room.
     await ack(carol.socket, 'joinRoom', { roomId: 'user:bob' });
     await ack(carol.socket, 'sendMessage', { roomId: 'user:bob', content: 'spoof' });
     await delay(SILENCE_MS);
-    expect(bob.inbox.named('newMessage')).toHaveLength(1);
-    // Still serving after every refusal.
+    expect(bob.inbox.named('newMessage')).toHaveLength(2);
+
+    // A flood is refused with RATE_LIMITED while the others are still served.
+    const flood = await Promise.all(
+      Array.from({ length: 60 }, () => ack(carol.socket, 'sendMessage', { roomId: 'user:bob', content: 'flood' })),
+    );
+    expect(flood.filter((reply) => reply.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
     expect(await ack(alice.socket, 'sendMessage', { roomId: 'lobby', content: 'still here' })).toMatchObject({
       status: 'ok',
     });
 
     expect(await ack(bob.socket, 'leaveRoom', { roomId: 'lobby' })).toEqual({ status: 'left', roomId: 'lobby' });
-    expect(await alice.inbox.next('userLeft')).toEqual({ userId: 'bob', roomId: 'lobby' });
+    expect(await alice.inbox.first('presence', (batch) => includes(batch.left, 'bob'))).toMatchObject({
+      roomId: 'lobby',
+    });
 
-    // Presence: offline only when the user's last socket goes.
+    // Presence: offline only when the user's last socket goes, and only to those sharing a room.
+    const dave = await open('dave');
+    expect(await ack(dave.socket, 'joinRoom', { roomId: 'lobby' })).toMatchObject({ status: 'joined' });
     const secondAlice = await open('alice');
+    await delay(PRESENCE_SETTLED_MS);
     alice.socket.close();
     await delay(SILENCE_MS);
-    expect(bob.inbox.named('userOffline')).toEqual([]);
+    expect(dave.inbox.named('presence').filter((batch) => includes(batch.offline, 'alice'))).toEqual([]);
     secondAlice.socket.close();
-    expect(await bob.inbox.next('userOffline')).toEqual({ userId: 'alice' });
+    expect(await dave.inbox.first('presence', (batch) => includes(batch.offline, 'alice'))).toMatchObject({
+      roomId: 'lobby',
+    });
+    await delay(SILENCE_MS);
+    // bob left the lobby and shares no room with alice any more.
+    expect(bob.inbox.named('presence').filter((batch) => includes(batch.offline, 'alice'))).toEqual([]);
 
     // A connection does not outlive its token: told why, then disconnected.
     const shortLived = await connect(app, namespace, tokenFor(app, 'dave', 2));
@@ -81,6 +116,7 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
     const closedByServer = new Promise<string>((resolve) => shortLived.once('disconnect', resolve));
     expect(await shortLivedInbox.next('exception', 4000)).toEqual({
       status: 'error',
+      code: 'UNAUTHORIZED',
       message: expect.stringMatching(/expired/i),
     });
     expect(await closedByServer).toBe('io server disconnect');
@@ -125,10 +161,11 @@ async function checkHealthAndMetrics(app: RunningApp, namespace: string): Promis
   expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
   const samples = parseMetrics(await metrics.text());
   const labels = `namespace="${namespace}"`;
-  // bob and carol are still connected.
-  expect(samples.get(`realtime_connected_sockets{${labels}}`)).toBe(2);
+  // bob, carol and dave are still connected.
+  expect(samples.get(`realtime_connected_sockets{${labels}}`)).toBe(3);
   expect(samples.get(`realtime_events_total{${labels},event="sendMessage"}`)).toBeGreaterThanOrEqual(5);
-  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage"}`)).toBeGreaterThanOrEqual(3);
+  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="VALIDATION_FAILED"}`)).toBeGreaterThanOrEqual(3);
+  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="RATE_LIMITED"}`)).toBeGreaterThan(0);
   expect(samples.get(`realtime_ack_latency_seconds_count{${labels},event="joinRoom"}`)).toBeGreaterThanOrEqual(3);
   expect(samples.get(`realtime_connections_refused_total{${labels},reason="invalid_token"}`)).toBeGreaterThanOrEqual(2);
   expect(samples.get(`realtime_connections_refused_total{${labels},reason="missing_token"}`)).toBe(1);

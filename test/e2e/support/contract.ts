@@ -136,6 +136,19 @@ export class Inbox {
     return this.events.filter((entry) => entry.event === event).map((entry) => entry.args[0] as Payload);
   }
 
+  /** The first `event` received (before or after the call) whose payload `matches`, waiting for it if needed. */
+  async first(event: string, matches: (payload: Payload) => boolean, timeoutMs = 3000): Promise<Payload> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = this.named(event).find(matches);
+      if (found !== undefined) {
+        return found;
+      }
+      await delay(10);
+    }
+    throw new Error(`no matching "${event}" within ${timeoutMs} ms; received: ${JSON.stringify(this.events)}`);
+  }
+
   /** The next `event` not yet returned by next(), waiting for it to arrive if needed. */
   async next(event: string, timeoutMs = 3000): Promise<Payload> {
     const index = this.consumed.get(event) ?? 0;
