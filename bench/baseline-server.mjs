@@ -26,8 +26,8 @@ const { RoomDto } = await compiled(dtoDir, 'room.dto.js');
 const { SendMessageDto } = await compiled(dtoDir, 'send-message.dto.js');
 const { RealtimeAdmission } = await compiled(kitDir, 'realtime.admission.js');
 const { HandshakeRefused, RealtimeException, replyWithError } = await compiled(kitDir, 'realtime.errors.js');
-const { resolveRealtimeLimits } = await compiled(kitDir, 'realtime.limits.js');
-const { boundOutgoingBuffer, createRealtimeParser } = await compiled(kitDir, 'realtime.transport.js');
+const { packetCeiling, resolveRealtimeLimits } = await compiled(kitDir, 'realtime.limits.js');
+const { boundOutgoingBuffer, createRealtimeParser, OversizedPayload } = await compiled(kitDir, 'realtime.transport.js');
 const { PresenceBatches } = await compiled(kitDir, 'presence.batches.js');
 const { WsValidationPipe } = await compiled(kitDir, 'ws-validation.pipe.js');
 
@@ -116,6 +116,10 @@ async function handle(socket, event, payload, ack) {
     if (refusal.disconnect) socket.disconnect(true);
     return;
   }
+  if (payload instanceof OversizedPayload) {
+    replyWithError(socket, ack, { status: 'error', code: 'LIMIT_EXCEEDED', message: payload.message });
+    return;
+  }
   let reply;
   try {
     checkAuthenticated(socket.data);
@@ -132,7 +136,7 @@ async function handle(socket, event, payload, ack) {
 }
 
 const httpServer = createServer();
-const { parser, attach } = createRealtimeParser();
+const { parser, attach } = createRealtimeParser({ payload: limits.payload, packetsPerSecond: packetCeiling(limits) });
 const io = new Server(httpServer, {
   transports: ['websocket'],
   pingInterval: 25_000,
