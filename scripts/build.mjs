@@ -45,6 +45,7 @@ function schemaToTypeScript(schema) {
 
 function propertyType(property) {
   if (property.enum) return property.enum.map((value) => JSON.stringify(value)).join(' | ');
+  if (Array.isArray(property.type)) return property.type.map((type) => propertyType({ ...property, type })).join(' | ');
   switch (property.type) {
     case 'string':
       return 'string';

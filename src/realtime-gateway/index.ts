@@ -52,7 +52,8 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
 
 function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
   const host = detectHostProject(tree, { project: options.project, sourceRoot: options.sourceRoot });
-  const feature = parseFeatureName(options.name, options.path);
+  // The Nest CLI passes a name of digits as a number; it is refused as the string it was typed as.
+  const feature = parseFeatureName(options.name === undefined ? undefined : String(options.name), options.path);
   const parentDir = posix.join(host.sourceRoot, feature.directory);
   const featureDir = options.flat ? parentDir : posix.join(parentDir, feature.fileName);
   const parentModule = options.skipImport

@@ -6,25 +6,54 @@ import { readSourceFile, ts } from './typescript';
 /** What an `ensure…` edit did to the entry file. */
 export enum MainFileEdit {
   Added = 'added',
+  /** An earlier release's call was brought up to date. */
+  Updated = 'updated',
   AlreadyPresent = 'already-present',
   /** The bootstrap has an unfamiliar shape: nothing was changed, the caller should tell the user. */
   NotUnderstood = 'not-understood',
 }
 
-/** The call we ensure: graceful shutdown hooks that exit 0 instead of re-raising the signal. */
-export const SHUTDOWN_HOOKS_CALL = 'enableShutdownHooks([], { useProcessExit: true })';
+/**
+ * The signals that shut the app down. Others keep their meaning: SIGUSR2 for heap snapshots
+ * (`--heapsnapshot-signal=SIGUSR2`), SIGHUP for log rotation. Nest listens to every signal it knows when given
+ * none.
+ */
+export const SHUTDOWN_SIGNALS = "['SIGTERM', 'SIGINT']";
+
+/** The call we ensure: graceful shutdown on SIGTERM and SIGINT that exits 0 instead of re-raising the signal. */
+export const SHUTDOWN_HOOKS_CALL = `enableShutdownHooks(${SHUTDOWN_SIGNALS}, { useProcessExit: true })`;
 
 /**
- * Makes sure the application created by `NestFactory.create()` in the entry file runs shutdown hooks, so the
- * gateway can notify clients on SIGTERM. Finds `const <app> = await NestFactory.create(...)` in the AST and
- * inserts `<app>.enableShutdownHooks(...)` right after it. Idempotent: any existing `enableShutdownHooks`
- * call is respected as it is.
+ * Makes sure the application created by `NestFactory.create()` in the entry file runs shutdown hooks on
+ * SIGTERM and SIGINT, so the gateway can notify clients. Finds `const <app> = await NestFactory.create(...)` in
+ * the AST and inserts `<app>.enableShutdownHooks(...)` right after it. Idempotent. An existing call with an
+ * empty signal list (what earlier releases wrote, which shuts the app down on any signal, SIGUSR2 and SIGHUP
+ * included) gets the two signals; any other existing call is respected as it is.
  *
  * @example
  * ensureShutdownHooks(tree, '/src/main.ts'); // MainFileEdit.Added, then MainFileEdit.AlreadyPresent
  */
 export function ensureShutdownHooks(tree: Tree, mainPath: string): MainFileEdit {
+  const emptySignalLists = findCalls(readSourceFile(tree, mainPath), 'enableShutdownHooks')
+    .map((call) => call.arguments[0])
+    .filter(
+      (signals) => signals !== undefined && ts.isArrayLiteralExpression(signals) && signals.elements.length === 0,
+    );
+  if (emptySignalLists.length > 0) {
+    const recorder = tree.beginUpdate(mainPath);
+    for (const signals of emptySignalLists) {
+      recorder.remove(signals.getStart(), signals.getWidth());
+      recorder.insertRight(signals.getStart(), SHUTDOWN_SIGNALS);
+    }
+    tree.commitUpdate(recorder);
+    return MainFileEdit.Updated;
+  }
   return ensureCallAfterCreate(tree, mainPath, 'enableShutdownHooks', (app) => `${app}.${SHUTDOWN_HOOKS_CALL};`);
+}
+
+/** Whether the entry file calls `enableShutdownHooks()` without signals, so every signal stops the app. */
+export function shutsDownOnEverySignal(tree: Tree, mainPath: string): boolean {
+  return findCalls(readSourceFile(tree, mainPath), 'enableShutdownHooks').some((call) => call.arguments.length === 0);
 }
 
 /**

@@ -7,6 +7,8 @@ import {
   ensureShutdownHooks,
   MainFileEdit,
   SHUTDOWN_HOOKS_CALL,
+  SHUTDOWN_SIGNALS,
+  shutsDownOnEverySignal,
   USE_ADAPTER_FUNCTION,
 } from './main-file';
 import { relativeImport } from './paths';
@@ -87,6 +89,13 @@ export function bootstrapRealtime(host: HostProject): Rule {
       host.importExtension,
     );
     const edits = [ensureRealtimeAdapter(tree, host.mainPath, adapterImport), ensureShutdownHooks(tree, host.mainPath)];
+    if (shutsDownOnEverySignal(tree, host.mainPath)) {
+      context.logger.warn(
+        `${host.mainPath} calls enableShutdownHooks() without signals, so any signal shuts the app down, ` +
+          `SIGUSR2 (heap snapshots) and SIGHUP (log rotation) included. Left as it is; to stop only on ` +
+          `SIGTERM and SIGINT, write enableShutdownHooks(${SHUTDOWN_SIGNALS}, { useProcessExit: true }).`,
+      );
+    }
     if (edits.includes(MainFileEdit.NotUnderstood)) {
       context.logger.warn(
         `Could not find \`const app = await NestFactory.create(...)\` in ${host.mainPath}, so it was left unchanged. ` +

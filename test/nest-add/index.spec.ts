@@ -41,7 +41,7 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
   it('makes main.ts pick the adapter at run time and shut down gracefully', () => {
     expect(bootstrapStatements(tree)).toEqual([
       'const app = await NestFactory.create(AppModule);',
-      'app.enableShutdownHooks([], { useProcessExit: true });',
+      "app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });",
       'await useRealtimeAdapter(app);',
       'await app.listen(process.env.PORT ?? 3000);',
     ]);

@@ -87,7 +87,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
 
   it('makes main.ts use the kit adapter and shut down gracefully, as nest add does', () => {
     const main = tree.readContent('/src/main.ts');
-    expect(main).toContain('app.enableShutdownHooks([], { useProcessExit: true });');
+    expect(main).toContain("app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });");
     expect(main).toContain('await useRealtimeAdapter(app);');
     expect(main).toContain(
       `import { useRealtimeAdapter } from './realtime/redis-io.adapter${major === 12 ? '.js' : ''}';`,
@@ -233,6 +233,7 @@ describe('realtime-gateway refuses bad input and writes nothing', () => {
     [{ name: '' }, /A feature name is required/],
     [{}, /A feature name is required/],
     [{ name: '123abc' }, /"123abc" is not a valid feature name/],
+    [{ name: 123 }, /"123" is not a valid feature name: "123" must start with a letter/],
     [{ name: '../x' }, /points outside the source root/],
     [{ name: 'a b' }, /"a b" is not a valid feature name/],
     [{ name: 'chat', namespace: 'bad namespace' }, /--namespace "bad namespace" is not a valid/],

@@ -1,6 +1,6 @@
 import { HostTree } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
-import { ensureShutdownHooks, MainFileEdit } from '../../src/utils/main-file';
+import { ensureShutdownHooks, MainFileEdit, shutsDownOnEverySignal } from '../../src/utils/main-file';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree } from '../fixtures/nest-app';
 
@@ -17,7 +17,7 @@ describe('ensureShutdownHooks', () => {
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.Added);
     expect(bootstrapStatements(tree)).toEqual([
       'const app = await NestFactory.create(AppModule);',
-      'app.enableShutdownHooks([], { useProcessExit: true });',
+      "app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });",
       'await app.listen(process.env.PORT ?? 3000);',
     ]);
   });
@@ -39,7 +39,7 @@ describe('ensureShutdownHooks', () => {
     expect(tree.readContent('/src/main.ts')).toBe(once);
   });
 
-  it("respects the user's own enableShutdownHooks call", () => {
+  it("respects the user's own enableShutdownHooks call, and says when it stops on every signal", () => {
     const tree = createNestAppTree(11);
     const text = tree
       .readContent('/src/main.ts')
@@ -47,13 +47,34 @@ describe('ensureShutdownHooks', () => {
     tree.overwrite('/src/main.ts', text);
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
     expect(tree.readContent('/src/main.ts')).toBe(text);
+    expect(shutsDownOnEverySignal(tree, '/src/main.ts')).toBe(true);
+  });
+
+  it('gives the call an earlier release wrote the two signals, once', () => {
+    const tree = createNestAppTree(12);
+    const text = tree
+      .readContent('/src/main.ts')
+      .replace('  await app.listen', '  app.enableShutdownHooks([], { useProcessExit: true });\n  await app.listen');
+    tree.overwrite('/src/main.ts', text);
+
+    expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.Updated);
+    const updated = tree.readContent('/src/main.ts');
+    expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
+
+    expect(tree.readContent('/src/main.ts')).toBe(updated);
+    expect(bootstrapStatements(tree)).toContain(
+      "app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });",
+    );
+    expect(shutsDownOnEverySignal(tree, '/src/main.ts')).toBe(false);
   });
 
   it('uses the name the app variable has', () => {
     const tree = createNestAppTree(11);
     tree.overwrite('/src/main.ts', tree.readContent('/src/main.ts').replace(/\bapp\b/g, 'server'));
     ensureShutdownHooks(tree, '/src/main.ts');
-    expect(bootstrapStatements(tree)[1]).toBe('server.enableShutdownHooks([], { useProcessExit: true });');
+    expect(bootstrapStatements(tree)[1]).toBe(
+      "server.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });",
+    );
   });
 
   it('leaves a bootstrap it does not understand untouched', () => {

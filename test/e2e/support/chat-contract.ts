@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Socket } from 'socket.io-client';
 import { ack, connect, delay, handshakeOutcome, Inbox, RunningApp, signToken, startApp, tokenFor } from './contract';
 import { recordNote } from './report';
@@ -16,7 +19,9 @@ function includes(list: unknown, userId: string): boolean {
  * Every socket it opens is closed; the app is stopped with SIGTERM and must exit 0 within 10 s.
  */
 export async function checkChatContract(appDir: string, namespace = '/chat', label = appDir): Promise<void> {
-  const app = await startApp(appDir);
+  // As a team running it in production might: SIGUSR2 writes a heap snapshot and must not stop the app.
+  const diagnosticDir = mkdtempSync(join(tmpdir(), 'nest-realtime-diagnostics-'));
+  const app = await startApp(appDir, ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${diagnosticDir}`]);
   const sockets: Socket[] = [];
   const open = async (userId: string) => {
     const socket = await connect(app, namespace, tokenFor(app, userId));
@@ -64,7 +69,11 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
     expect(unknownField).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/isAdmin/) });
     const notAnObject = await ack(alice.socket, 'sendMessage', 'just a string');
     expect(notAnObject).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED' });
-    const oversized = await ack(alice.socket, 'sendMessage', { roomId: 'lobby', content: 'x', tags: new Array(5_000).fill(0) });
+    const oversized = await ack(alice.socket, 'sendMessage', {
+      roomId: 'lobby',
+      content: 'x',
+      tags: new Array(5_000).fill(0),
+    });
     expect(oversized).toMatchObject({ status: 'error', code: 'LIMIT_EXCEEDED' });
     // An error reaches the client once: the acked ones above never came as `exception` too.
     await delay(SILENCE_MS);
@@ -123,6 +132,18 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
 
     await checkHealthAndMetrics(app, namespace);
 
+    // Signals other than SIGTERM and SIGINT keep their meaning: a heap snapshot, and the app goes on serving.
+    app.process.kill('SIGUSR2');
+    await waitFor(
+      () => readdirSync(diagnosticDir).some((file) => file.endsWith('.heapsnapshot')),
+      20_000,
+      'a heap snapshot',
+    );
+    expect(app.process.exitCode).toBeNull();
+    expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
+    expect(await ack(bob.socket, 'joinRoom', { roomId: 'after-sigusr2' })).toMatchObject({ status: 'joined' });
+    recordNote(`${label} SIGUSR2`, 'heap snapshot written, app still serving');
+
     // Graceful shutdown: readiness fails at once, then clients are told before their sockets close, and the
     // process exits 0 within 10 s.
     const exited = new Promise<number | null>((resolve) => app.process.once('exit', (code) => resolve(code)));
@@ -148,6 +169,7 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
     if (app.process.exitCode === null) {
       app.process.kill('SIGKILL');
     }
+    rmSync(diagnosticDir, { recursive: true, force: true });
   }
 }
 
@@ -164,8 +186,12 @@ async function checkHealthAndMetrics(app: RunningApp, namespace: string): Promis
   // bob, carol and dave are still connected.
   expect(samples.get(`realtime_connected_sockets{${labels}}`)).toBe(3);
   expect(samples.get(`realtime_events_total{${labels},event="sendMessage"}`)).toBeGreaterThanOrEqual(5);
-  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="VALIDATION_FAILED"}`)).toBeGreaterThanOrEqual(3);
-  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="RATE_LIMITED"}`)).toBeGreaterThan(0);
+  expect(
+    samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="VALIDATION_FAILED"}`),
+  ).toBeGreaterThanOrEqual(3);
+  expect(samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="RATE_LIMITED"}`)).toBeGreaterThan(
+    0,
+  );
   expect(samples.get(`realtime_ack_latency_seconds_count{${labels},event="joinRoom"}`)).toBeGreaterThanOrEqual(3);
   expect(samples.get(`realtime_connections_refused_total{${labels},reason="invalid_token"}`)).toBeGreaterThanOrEqual(2);
   expect(samples.get(`realtime_connections_refused_total{${labels},reason="missing_token"}`)).toBe(1);
@@ -183,6 +209,17 @@ function parseMetrics(text: string): Map<string, number> {
         return [line.slice(0, split), Number(line.slice(split + 1))];
       }),
   );
+}
+
+/** Polls `done` every 100 ms until it holds; fails after `timeoutMs`. */
+async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      throw new Error(`no ${what} within ${timeoutMs} ms`);
+    }
+    await delay(100);
+  }
 }
 
 /** Polls GET /health/ready until it answers 503; resolves with the performance.now() of that answer. */

@@ -42,11 +42,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node dist/main.js` in production mode and resolves once it accepts socket.io connections. */
-export async function startApp(appDir: string, entry = 'dist/main.js'): Promise<RunningApp> {
+/**
+ * Starts `node [nodeArgs] dist/main.js` in production mode and resolves once it accepts socket.io connections.
+ */
+export async function startApp(appDir: string, nodeArgs: string[] = [], entry = 'dist/main.js'): Promise<RunningApp> {
   const port = await freePort();
   const secret = randomBytes(24).toString('hex');
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: appDir,
     env: { ...cleanEnvironment(), NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
     stdio: ['ignore', 'pipe', 'pipe'],
