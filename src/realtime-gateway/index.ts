@@ -1,4 +1,4 @@
-import { chain, Rule, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { addRealtimeDependencies } from '../utils/dependencies';
 import { FeatureName, parseFeatureName } from '../utils/feature-name';
@@ -8,7 +8,8 @@ import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
 import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
 import { bootstrapRealtime, kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
-import { renderTemplates, specFilter } from '../utils/templates';
+import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
+import { SpecKind, unmatchedSpecWarning } from '../utils/test-runner-patterns';
 import { Schema as RealtimeGatewayOptions } from './schema';
 
 /** Everything the rules need, derived once from the options and the host tree. */
@@ -44,6 +45,7 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
         format: plan.format,
       }),
       renderFeature(plan),
+      warnAboutUnmatchedSpecs(plan),
       registerFeatureModule(plan),
       bootstrapRealtime(plan.host),
     ]);
@@ -51,7 +53,11 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
 }
 
 function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
-  const host = detectHostProject(tree, { project: options.project, sourceRoot: options.sourceRoot });
+  const host = detectHostProject(tree, {
+    project: options.project,
+    sourceRoot: options.sourceRoot,
+    specFileSuffix: options.specFileSuffix,
+  });
   // The Nest CLI passes a name of digits as a number; it is refused as the string it was typed as.
   const feature = parseFeatureName(options.name === undefined ? undefined : String(options.name), options.path);
   const parentDir = posix.join(host.sourceRoot, feature.directory);
@@ -122,6 +128,7 @@ function renderFeature(plan: GatewayPlan): Rule {
       force: plan.options.force,
       include: specFilter(plan.options.spec),
       format: plan.format,
+      specFileSuffix: host.specFileSuffix,
     }),
   ];
   if (plan.options.spec !== false) {
@@ -132,10 +139,34 @@ function renderFeature(plan: GatewayPlan): Rule {
         data: e2eData,
         force: plan.options.force,
         format: plan.format,
+        specFileSuffix: host.specFileSuffix,
       }),
     );
   }
   return chain(rules);
+}
+
+/** Tells the user when the host's test runner would not pick up the specs just generated. */
+function warnAboutUnmatchedSpecs(plan: GatewayPlan): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    if (plan.options.spec === false) {
+      return;
+    }
+    const { fileName } = plan.feature;
+    const specs: Array<[SpecKind, string]> = [
+      [
+        SpecKind.Unit,
+        posix.join(plan.featureDir, withSpecFileSuffix(`${fileName}.gateway.spec.ts`, plan.host.specFileSuffix)),
+      ],
+      [SpecKind.E2e, posix.join(plan.e2eDir, withSpecFileSuffix(`${fileName}.e2e-spec.ts`, plan.host.specFileSuffix))],
+    ];
+    for (const [kind, path] of specs) {
+      const warning = unmatchedSpecWarning(tree, plan.host, kind, path);
+      if (warning !== undefined) {
+        context.logger.warn(warning);
+      }
+    }
+  };
 }
 
 function registerFeatureModule(plan: GatewayPlan): Rule {

@@ -20,7 +20,9 @@ import { Schema as RealtimeK8sOptions } from './schema';
 const GENERATOR = 'nest g realtime-k8s';
 
 /** The choices a later run reuses when no option is given, kept per project in nest-realtime.json "k8s". */
-type StoredK8sChoices = Partial<Omit<RealtimeK8sOptions, 'project' | 'sourceRoot' | 'force' | 'skipInstall'>>;
+type StoredK8sChoices = Partial<
+  Omit<RealtimeK8sOptions, 'project' | 'sourceRoot' | 'specFileSuffix' | 'force' | 'skipInstall'>
+>;
 
 /** nest-realtime.json "k8s" key of a standard app; monorepo projects use their name. */
 const STANDARD_APP_KEY = '.';
@@ -33,7 +35,11 @@ const STANDARD_APP_KEY = '.';
  */
 export function realtimeK8s(options: RealtimeK8sOptions): Rule {
   return (tree: Tree) => {
-    const host = detectHostProject(tree, { project: options.project, sourceRoot: options.sourceRoot });
+    const host = detectHostProject(tree, {
+      project: options.project,
+      sourceRoot: options.sourceRoot,
+      specFileSuffix: options.specFileSuffix,
+    });
     const defaults = readProjectDefaults(tree);
     const choices = resolveChoices(tree, host, options);
     const deployDir = posix.join(host.projectRoot, choices.path);

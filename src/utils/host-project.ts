@@ -37,6 +37,11 @@ export interface HostProject {
   projectName?: string;
   /** The application's entry file, patched for graceful shutdown. */
   mainPath: string;
+  /**
+   * What generated specs end in instead of `spec`: `<name>.gateway.<suffix>.ts`, `<name>.e2e-<suffix>.ts`.
+   * From the CLI's `--spec-file-suffix`, else nest-cli.json `generateOptions.specFileSuffix`, else `spec`.
+   */
+  specFileSuffix: string;
 }
 
 export interface HostProjectOptions {
@@ -44,6 +49,8 @@ export interface HostProjectOptions {
   project?: string;
   /** Source root as passed by the Nest CLI; wins over nest-cli.json. */
   sourceRoot?: string;
+  /** Spec file suffix as passed by the Nest CLI; wins over nest-cli.json. */
+  specFileSuffix?: string;
 }
 
 interface PackageJson {
@@ -53,10 +60,15 @@ interface PackageJson {
   jest?: unknown;
 }
 
+interface GenerateOptions {
+  specFileSuffix?: unknown;
+}
+
 interface NestCliProject {
   root?: string;
   sourceRoot?: string;
   entryFile?: string;
+  generateOptions?: GenerateOptions;
 }
 
 interface NestCliJson {
@@ -65,6 +77,7 @@ interface NestCliJson {
   monorepo?: boolean;
   root?: string;
   projects?: Record<string, NestCliProject>;
+  generateOptions?: GenerateOptions;
 }
 
 /**
@@ -86,6 +99,7 @@ export function detectHostProject(tree: Tree, options: HostProjectOptions = {}):
   const nestMajor = detectNestMajor(packageJson);
   const nestCli = readJsonFile<NestCliJson>(tree, '/nest-cli.json') ?? {};
   const { projectName, projectRoot, sourceRoot, entryFile } = resolveProjectLayout(nestCli, options);
+  const project = projectName === undefined ? undefined : nestCli.projects?.[projectName];
   const mainPath = `${sourceRoot}/${entryFile}.ts`.replace(/\/+/g, '/');
   if (!tree.exists(mainPath)) {
     throw new SchematicsException(
@@ -104,7 +118,26 @@ export function detectHostProject(tree: Tree, options: HostProjectOptions = {}):
     sourceRoot,
     projectName,
     mainPath,
+    specFileSuffix: validSpecFileSuffix(
+      options.specFileSuffix ??
+        project?.generateOptions?.specFileSuffix ??
+        nestCli.generateOptions?.specFileSuffix ??
+        DEFAULT_SPEC_FILE_SUFFIX,
+    ),
   };
+}
+
+/** What the Nest CLI and its schematics end spec files in unless told otherwise. */
+export const DEFAULT_SPEC_FILE_SUFFIX = 'spec';
+
+function validSpecFileSuffix(suffix: unknown): string {
+  if (typeof suffix === 'string' && /^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(suffix)) {
+    return suffix;
+  }
+  throw new SchematicsException(
+    `Spec file suffix ${JSON.stringify(suffix)} (--spec-file-suffix or nest-cli.json generateOptions.specFileSuffix) ` +
+      'must be letters, digits, "-" or "_", e.g. spec or test.',
+  );
 }
 
 function detectNestMajor(packageJson: PackageJson): NestMajor {

@@ -47,6 +47,7 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
     force: options.force,
     include: kitFilter(options.defaults, options.spec),
     format: options.format,
+    specFileSuffix: options.host.specFileSuffix,
   });
 }
 

@@ -20,6 +20,8 @@ export interface RenderTemplatesOptions {
   include?: (path: string) => boolean;
   /** Formats each rendered file before it is compared with what exists and written. */
   format?: SourceFormatter;
+  /** Spec files end in `.<suffix>.ts` (`.e2e-<suffix>.ts`) instead of `.spec.ts` (`.e2e-spec.ts`). */
+  specFileSuffix?: string;
   /**
    * The values the files were last generated with, when they changed since (e.g. new project defaults). An
    * existing file equal to that earlier output was not edited by the user, so it is updated rather than kept.
@@ -47,7 +49,7 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       if (options.include && !options.include(outputName)) {
         continue;
       }
-      const path = `${options.targetDir}/${outputName}`;
+      const path = `${options.targetDir}/${withSpecFileSuffix(outputName, options.specFileSuffix)}`;
       const template = readFileSync(templatePath, 'utf-8');
       const generate = async (data: Record<string, unknown>) => {
         const rendered = render(template, data, { filename: templatePath });
@@ -63,6 +65,14 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       writeRespectingEdits(tree, context, path, existing, content, (options.force ?? false) || unedited);
     }
   };
+}
+
+/**
+ * A spec file's name with the host's suffix: `chat.gateway.spec.ts` -> `chat.gateway.test.ts`,
+ * `chat.e2e-spec.ts` -> `chat.e2e-test.ts`. Other names are returned as they are.
+ */
+export function withSpecFileSuffix(name: string, suffix = 'spec'): string {
+  return name.replace(/([.-])spec\.ts$/, `$1${suffix}.ts`);
 }
 
 /** An `include` filter that leaves spec files out when `spec` is false (`--no-spec`). */

@@ -202,6 +202,31 @@ describe('realtime-gateway options', () => {
     expect(tree.exists('/test/chat.e2e-spec.ts')).toBe(false);
   });
 
+  it('--spec-file-suffix names every spec it writes, and says when the runner would miss them', async () => {
+    const base = createNestAppTree(12);
+    base.overwrite('/vitest.config.ts', `export default { test: { include: ['**/*.spec.ts'] } };\n`);
+    const warnings: string[] = [];
+    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
+    const tree = await generate(base, { name: 'chat', specFileSuffix: 'test' });
+    subscription.unsubscribe();
+
+    expect(tree.exists('/src/chat/chat.gateway.test.ts')).toBe(true);
+    expect(tree.exists('/src/realtime/ws-validation.pipe.test.ts')).toBe(true);
+    expect(tree.exists('/test/chat.e2e-test.ts')).toBe(true);
+    expect(tree.exists('/test/chat.scale-out.e2e-test.ts')).toBe(true);
+    expect(tree.files.filter((path) => /[.-]spec\.ts$/.test(path) && !path.includes('app.'))).toEqual([]);
+    expect(warnings).toContainEqual(expect.stringMatching(/chat.gateway.test.ts does not match the unit tests/));
+  });
+
+  it('takes the spec file suffix from nest-cli.json', async () => {
+    const base = createNestAppTree(11);
+    const nestCli = JSON.parse(base.readContent('/nest-cli.json')) as object;
+    base.overwrite('/nest-cli.json', JSON.stringify({ ...nestCli, generateOptions: { specFileSuffix: 'test' } }));
+    const tree = await generate(base, { name: 'chat' });
+    expect(tree.exists('/src/chat/chat.gateway.test.ts')).toBe(true);
+    expect(tree.exists('/test/chat.e2e-test.ts')).toBe(true);
+  });
+
   it('--skip-import leaves AppModule alone', async () => {
     const base = createNestAppTree(11);
     const appModule = base.readContent('/src/app.module.ts');

@@ -14,6 +14,31 @@ describe('detectHostProject', () => {
       projectRoot: '/',
       sourceRoot: '/src',
       mainPath: '/src/main.ts',
+      specFileSuffix: 'spec',
+    });
+  });
+
+  describe('spec file suffix', () => {
+    it('takes nest-cli.json generateOptions, a project’s own over the root’s, and the CLI flag over both', () => {
+      const tree = createNestAppTree(11);
+      addMonorepoApp(tree, 'admin');
+      const nestCli = JSON.parse(tree.readContent('/nest-cli.json')) as {
+        generateOptions?: object;
+        projects: Record<string, { generateOptions?: object }>;
+      };
+      nestCli.generateOptions = { specFileSuffix: 'test' };
+      nestCli.projects.admin.generateOptions = { specFileSuffix: 'unit' };
+      tree.overwrite('/nest-cli.json', JSON.stringify(nestCli));
+
+      expect(detectHostProject(tree).specFileSuffix).toBe('test');
+      expect(detectHostProject(tree, { project: 'admin' }).specFileSuffix).toBe('unit');
+      expect(detectHostProject(tree, { project: 'admin', specFileSuffix: 'check' }).specFileSuffix).toBe('check');
+    });
+
+    it('refuses a suffix that would make a path', () => {
+      expect(() => detectHostProject(createNestAppTree(12), { specFileSuffix: '../x' })).toThrow(
+        /Spec file suffix "..\/x" .* must be letters, digits, "-" or "_"/,
+      );
     });
   });
 

@@ -3,7 +3,7 @@ import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/te
 import { HostTree } from '@angular-devkit/schematics';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
-import { renderTemplates, RenderTemplatesOptions } from '../../src/utils/templates';
+import { renderTemplates, RenderTemplatesOptions, withSpecFileSuffix } from '../../src/utils/templates';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 const templateDir = join(__dirname, '../fixtures/templates/sample');
@@ -30,6 +30,14 @@ describe('renderTemplates', () => {
       "// live-score header\n\nexport const liveScore = 'hello';\n",
     );
     expect(tree.readContent('/src/x/nested/live-score.spec.ts')).toContain("from '../live-score.greeting.js'");
+  });
+
+  it('ends spec files in the host’s suffix', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    await render(tree, { specFileSuffix: 'test' });
+    expect(tree.files.sort()).toEqual(['/src/x/live-score.greeting.ts', '/src/x/nested/live-score.test.ts']);
+    expect(withSpecFileSuffix('chat.e2e-spec.ts', 'test')).toBe('chat.e2e-test.ts');
+    expect(withSpecFileSuffix('chat.gateway.ts', 'test')).toBe('chat.gateway.ts');
   });
 
   it('skips files the include filter rejects', async () => {
