@@ -20,11 +20,7 @@ import { Schema as NestAddOptions } from './schema';
  */
 export function nestAdd(options: NestAddOptions): Rule {
   return (tree: Tree) => {
-    const host = detectHostProject(tree, {
-      project: options.project,
-      sourceRoot: options.sourceRoot,
-      specFileSuffix: options.specFileSuffix,
-    });
+    const host = detectHostProject(tree, options);
     const previousDefaults = readProjectDefaults(tree);
     const defaults = resolveDefaults(previousDefaults, options);
     return chain([

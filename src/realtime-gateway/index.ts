@@ -53,11 +53,7 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
 }
 
 function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
-  const host = detectHostProject(tree, {
-    project: options.project,
-    sourceRoot: options.sourceRoot,
-    specFileSuffix: options.specFileSuffix,
-  });
+  const host = detectHostProject(tree, options);
   // The Nest CLI passes a name of digits as a number; it is refused as the string it was typed as.
   const feature = parseFeatureName(options.name === undefined ? undefined : String(options.name), options.path);
   const parentDir = posix.join(host.sourceRoot, feature.directory);
@@ -153,14 +149,12 @@ function warnAboutUnmatchedSpecs(plan: GatewayPlan): Rule {
       return;
     }
     const { fileName } = plan.feature;
-    const specs: Array<[SpecKind, string]> = [
-      [
-        SpecKind.Unit,
-        posix.join(plan.featureDir, withSpecFileSuffix(`${fileName}.gateway.spec.ts`, plan.host.specFileSuffix)),
-      ],
-      [SpecKind.E2e, posix.join(plan.e2eDir, withSpecFileSuffix(`${fileName}.e2e-spec.ts`, plan.host.specFileSuffix))],
+    const specs: Array<[SpecKind, string, string]> = [
+      [SpecKind.Unit, plan.featureDir, `${fileName}.gateway.spec.ts`],
+      [SpecKind.E2e, plan.e2eDir, `${fileName}.e2e-spec.ts`],
     ];
-    for (const [kind, path] of specs) {
+    for (const [kind, dir, name] of specs) {
+      const path = posix.join(dir, withSpecFileSuffix(name, plan.host.specFileSuffix));
       const warning = unmatchedSpecWarning(tree, plan.host, kind, path);
       if (warning !== undefined) {
         context.logger.warn(warning);

@@ -35,11 +35,7 @@ const STANDARD_APP_KEY = '.';
  */
 export function realtimeK8s(options: RealtimeK8sOptions): Rule {
   return (tree: Tree) => {
-    const host = detectHostProject(tree, {
-      project: options.project,
-      sourceRoot: options.sourceRoot,
-      specFileSuffix: options.specFileSuffix,
-    });
+    const host = detectHostProject(tree, options);
     const defaults = readProjectDefaults(tree);
     const choices = resolveChoices(tree, host, options);
     const deployDir = posix.join(host.projectRoot, choices.path);

@@ -3,6 +3,7 @@ import { render } from 'ejs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { SourceFormatter } from './formatting';
+import { DEFAULT_SPEC_FILE_SUFFIX } from './host-project';
 
 /** Root of the EJS templates shipped with the package (same depth from src/ and dist/). */
 export const TEMPLATES_ROOT = join(__dirname, '..', '..', 'templates');
@@ -71,7 +72,7 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
  * A spec file's name with the host's suffix: `chat.gateway.spec.ts` -> `chat.gateway.test.ts`,
  * `chat.e2e-spec.ts` -> `chat.e2e-test.ts`. Other names are returned as they are.
  */
-export function withSpecFileSuffix(name: string, suffix = 'spec'): string {
+export function withSpecFileSuffix(name: string, suffix = DEFAULT_SPEC_FILE_SUFFIX): string {
   return name.replace(/([.-])spec\.ts$/, `$1${suffix}.ts`);
 }
 

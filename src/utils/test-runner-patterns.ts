@@ -15,10 +15,8 @@ export interface RunnerPatterns {
   configPath: string;
   /** The patterns as written (a Jest testRegex, Vitest include globs). */
   patterns: string[];
-  /** Whether a path, relative to the config's root, is one of the runner's tests. */
-  matches: (relativePath: string) => boolean;
-  /** The folder paths are relative to. */
-  root: string;
+  /** Whether a tree path (`/test/chat.e2e-spec.ts`) is one of the runner's tests. */
+  matches: (path: string) => boolean;
 }
 
 interface PackageJson {
@@ -51,11 +49,10 @@ function jestPatterns(tree: Tree, host: HostProject, kind: SpecKind): RunnerPatt
   if (regexes.length === 0) {
     return undefined;
   }
-  // Jest tests its regexes against absolute paths, so any root works.
+  // Jest tests its regexes against absolute paths.
   return {
     configPath,
     patterns: regexes,
-    root: '/',
     matches: (path) => regexes.some((regex) => new RegExp(regex).test(path)),
   };
 }
@@ -70,11 +67,11 @@ function vitestPatterns(tree: Tree, kind: SpecKind): RunnerPatterns | undefined 
     return undefined;
   }
   const regexes = globs.map(globToRegExp);
+  // The configs `nest new` writes resolve their globs from the project root.
   return {
     configPath,
     patterns: globs,
-    root: '/',
-    matches: (path) => regexes.some((regex) => regex.test(path)),
+    matches: (path) => regexes.some((regex) => regex.test(path.replace(/^\//, ''))),
   };
 }
 
@@ -130,8 +127,7 @@ export function unmatchedSpecWarning(
   specPath: string,
 ): string | undefined {
   const runner = runnerPatterns(tree, host, kind);
-  const relative = posix.relative(runner?.root ?? '/', specPath);
-  if (runner === undefined || runner.matches(relative) || runner.matches(specPath)) {
+  if (runner === undefined || runner.matches(specPath)) {
     return undefined;
   }
   return (

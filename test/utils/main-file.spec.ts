@@ -11,6 +11,13 @@ function bootstrapStatements(tree: UnitTestTree): string[] {
   return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
 }
 
+/** A fresh app whose bootstrap runs `statement` before listening; returns the file's text. */
+function withStatementBeforeListen(tree: UnitTestTree, statement: string): string {
+  const text = tree.readContent('/src/main.ts').replace('  await app.listen', `  ${statement}\n  await app.listen`);
+  tree.overwrite('/src/main.ts', text);
+  return text;
+}
+
 describe('ensureShutdownHooks', () => {
   it.each([11, 12] as const)('adds the call right after NestFactory.create in a Nest %i main.ts', (major) => {
     const tree = createNestAppTree(major);
@@ -41,10 +48,7 @@ describe('ensureShutdownHooks', () => {
 
   it("respects the user's own enableShutdownHooks call, and says when it stops on every signal", () => {
     const tree = createNestAppTree(11);
-    const text = tree
-      .readContent('/src/main.ts')
-      .replace('  await app.listen', '  app.enableShutdownHooks();\n  await app.listen');
-    tree.overwrite('/src/main.ts', text);
+    const text = withStatementBeforeListen(tree, 'app.enableShutdownHooks();');
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
     expect(tree.readContent('/src/main.ts')).toBe(text);
     expect(shutsDownOnEverySignal(tree, '/src/main.ts')).toBe(true);
@@ -52,10 +56,7 @@ describe('ensureShutdownHooks', () => {
 
   it('gives the call an earlier release wrote the two signals, once', () => {
     const tree = createNestAppTree(12);
-    const text = tree
-      .readContent('/src/main.ts')
-      .replace('  await app.listen', '  app.enableShutdownHooks([], { useProcessExit: true });\n  await app.listen');
-    tree.overwrite('/src/main.ts', text);
+    withStatementBeforeListen(tree, 'app.enableShutdownHooks([], { useProcessExit: true });');
 
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.Updated);
     const updated = tree.readContent('/src/main.ts');
