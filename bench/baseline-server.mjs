@@ -1,9 +1,9 @@
 // The bench's baseline: the `realtime-gateway chat` contract (DESIGN.md section 4) on plain socket.io, no
 // Nest, doing the same work per connection and per message as the generated gateway. Every library comes
-// from the generated app, so versions match: socket.io, jsonwebtoken (through @nestjs/jwt), class-validator,
-// class-transformer, the generated app's own compiled DTO classes, and the kit's compiled Nest-free pieces
-// (limits and rate limiters, the validation pipe's checks, the parser, the outgoing-buffer bound and the
-// presence batches), so the client limits cost both servers the same.
+// from the generated app, so versions match: socket.io, class-validator, class-transformer, the generated
+// app's own compiled DTO classes, and the kit's compiled Nest-free pieces (token verification with jose,
+// limits and rate limiters, the validation pipe's checks, the parser, the outgoing-buffer bound and the
+// presence batches), so authentication and the client limits cost both servers the same.
 //
 // Env: BENCH_APP_DIR (the generated app), BENCH_DTO_DIR (its compiled dto/ folder), PORT, JWT_SECRET, and
 // the REALTIME_* limits the generated app reads too.
@@ -19,12 +19,12 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const appRequire = createRequire(join(appDir, 'package.json'));
 const { Server } = appRequire('socket.io');
-const jwt = createRequire(appRequire.resolve('@nestjs/jwt'))('jsonwebtoken');
 const compiled = (dir, file) => import(pathToFileURL(join(dir, file)));
 const kitDir = join(dtoDir, '..', '..', 'realtime');
 const { RoomDto } = await compiled(dtoDir, 'room.dto.js');
 const { SendMessageDto } = await compiled(dtoDir, 'send-message.dto.js');
 const { RealtimeAdmission } = await compiled(kitDir, 'realtime.admission.js');
+const { AuthMode, RealtimeAuth, resolveAuthConfig, TokenRejected } = await compiled(kitDir, 'realtime.auth.js');
 const { HandshakeRefused, RealtimeException, replyWithError } = await compiled(kitDir, 'realtime.errors.js');
 const { packetCeiling, resolveRealtimeLimits } = await compiled(kitDir, 'realtime.limits.js');
 const { boundOutgoingBuffer, createRealtimeParser, OversizedPayload } = await compiled(kitDir, 'realtime.transport.js');
@@ -34,17 +34,11 @@ const { WsValidationPipe } = await compiled(kitDir, 'ws-validation.pipe.js');
 const limits = resolveRealtimeLimits();
 const admission = new RealtimeAdmission(limits);
 const pipe = new WsValidationPipe(limits.payload);
+const auth = new RealtimeAuth(resolveAuthConfig({ JWT_SECRET: secret }, AuthMode.Hs256));
 
-const unauthorized = (reason) => new HandshakeRefused(reason.replaceAll(' ', '_'), 'UNAUTHORIZED', `Unauthorized: ${reason}`);
-
-function verify(token) {
-  return new Promise((resolve, reject) =>
-    jwt.verify(token, secret, { algorithms: ['HS256'] }, (error, claims) => {
-      if (error) reject(unauthorized(error.name === 'TokenExpiredError' ? 'token expired' : 'invalid token'));
-      else resolve(claims);
-    }),
-  );
-}
+const refused = (error) => {
+  throw error instanceof TokenRejected ? new HandshakeRefused(error.reason, error.code, error.message) : error;
+};
 
 async function authenticate(socket) {
   await admission.admitHandshake(socket.handshake);
@@ -53,11 +47,10 @@ async function authenticate(socket) {
     typeof authToken === 'string' && authToken !== ''
       ? authToken
       : /^Bearer\s+(\S+)$/i.exec(socket.handshake.headers.authorization ?? '')?.[1];
-  if (token === undefined) throw unauthorized('missing token');
-  const claims = await verify(token);
-  if (typeof claims.sub !== 'string' || claims.sub === '') throw unauthorized('invalid token');
-  socket.data.userId = claims.sub;
-  socket.data.tokenExpiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  if (token === undefined) throw new HandshakeRefused('missing_token', 'UNAUTHORIZED', 'Unauthorized: missing token');
+  const { userId, expiresAt } = await auth.verify(token).catch(refused);
+  socket.data.userId = userId;
+  socket.data.tokenExpiresAt = expiresAt;
   admission.admitUserSocket(socket);
 }
 
@@ -74,7 +67,7 @@ function disconnectOnExpiry(socket) {
 /** The per-event guard: a connection can outlive its token. */
 function checkAuthenticated({ userId, tokenExpiresAt }) {
   if (!userId) throw new RealtimeException('UNAUTHORIZED', 'Unauthorized: not authenticated');
-  if (tokenExpiresAt !== undefined && tokenExpiresAt <= Date.now()) {
+  if ((tokenExpiresAt ?? 0) <= Date.now()) {
     throw new RealtimeException('UNAUTHORIZED', 'Unauthorized: token expired');
   }
 }

@@ -45,7 +45,7 @@ export function realtimeK8s(options: RealtimeK8sOptions): Rule {
       registerRealtimeModule(host),
       writeManifests(host, defaults, choices, deployDir, options.force ?? false),
       (tree: Tree) => storeChoices(tree, host, choices),
-      (_tree: Tree, context: SchematicContext) => printNextSteps(context, choices, deployDir),
+      (_tree: Tree, context: SchematicContext) => printNextSteps(context, choices, defaults.auth, deployDir),
     ]);
   };
 }
@@ -212,6 +212,7 @@ function writeManifests(
       metrics: defaults.metrics,
       corsOriginsEnv: defaults.corsOriginsEnv,
       adapter: defaults.adapter,
+      auth: defaults.auth,
       server: settings,
     };
     const manifests = buildManifests(plan);
@@ -229,13 +230,26 @@ function storeChoices(tree: Tree, host: HostProject, choices: Choices): void {
   updateProjectSettings(tree, { k8s: { ...readStoredChoices(tree), [storeKey(host)]: choices } });
 }
 
-function printNextSteps(context: SchematicContext, choices: Choices, deployDir: string): void {
+/** A `--from-literal` example for each variable the auth mode reads from the Secret. */
+const AUTH_SECRET_EXAMPLES: Record<ProjectDefaults['auth'], string> = {
+  hs256: '--from-literal=JWT_SECRET="$(openssl rand -hex 32)"',
+  jwks:
+    '--from-literal=JWKS_URI=https://<idp>/.well-known/jwks.json --from-literal=JWT_ISSUER=https://<idp>/ ' +
+    '--from-literal=JWT_AUDIENCE=<api-audience>',
+};
+
+function printNextSteps(
+  context: SchematicContext,
+  choices: Choices,
+  auth: ProjectDefaults['auth'],
+  deployDir: string,
+): void {
   const dir = deployDir.replace(/^\//, '');
   context.logger.info(
     [
       `Manifests for ${choices.name} are in ${dir}/. Before applying them:`,
       `  kubectl create secret generic ${choices.secret} \\`,
-      `    --from-literal=JWT_SECRET="$(openssl rand -hex 32)" --from-literal=REDIS_URL=redis://<host>:6379`,
+      `    ${AUTH_SECRET_EXAMPLES[auth]} --from-literal=REDIS_URL=redis://<host>:6379`,
       choices.route === 'ingress'
         ? `  a TLS certificate for ${choices.host} in the Secret ${choices.tlsSecret} (e.g. from cert-manager)`
         : `  a Gateway ${choices.gateway} with a listener for ${choices.host}`,

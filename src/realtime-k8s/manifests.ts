@@ -19,6 +19,8 @@ export interface DeploymentPlan {
   corsOriginsEnv: string;
   /** REDIS_ADAPTER, the variant the Redis adapter uses. */
   adapter: string;
+  /** How the app verifies tokens (nest-realtime.json "auth"), which decides the variables it needs. */
+  auth: 'hs256' | 'jwks';
   server: RealtimeServerSettings;
 }
 
@@ -87,6 +89,12 @@ function secretEnv(plan: DeploymentPlan, name: string): Record<string, unknown> 
   return { name, valueFrom: { secretKeyRef: { name: plan.secret, key: name } } };
 }
 
+/** What the app's auth mode reads from the Secret: the signing secret, or the identity provider's settings. */
+export const AUTH_SECRET_KEYS: Record<DeploymentPlan['auth'], string[]> = {
+  hs256: ['JWT_SECRET'],
+  jwks: ['JWKS_URI', 'JWT_ISSUER', 'JWT_AUDIENCE'],
+};
+
 function httpProbe(path: string, timing: Record<string, number>): Record<string, unknown> {
   return { httpGet: { path, port: 'http' }, timeoutSeconds: 1, ...timing };
 }
@@ -139,7 +147,7 @@ function deployment(plan: DeploymentPlan): Manifest {
                 // The ingress or gateway proxy appends the peer it saw to X-Forwarded-For: trusting that one
                 // hop lets the per-address handshake limit see clients rather than the proxy.
                 { name: 'REALTIME_TRUSTED_PROXY_HOPS', value: String(TRUSTED_PROXY_HOPS) },
-                secretEnv(plan, 'JWT_SECRET'),
+                ...AUTH_SECRET_KEYS[plan.auth].map((name) => secretEnv(plan, name)),
                 secretEnv(plan, 'REDIS_URL'),
               ],
               resources: {

@@ -18,12 +18,12 @@ interface DependencySet {
  * `@nestjs/platform-socket.io` pins an exact socket.io; a second socket.io beside it duplicates the
  * socket.io types and breaks the host's compile, so socket.io is always the version it pins. The Redis
  * adapters share the socket.io-adapter socket.io brings; ioredis 5 is the client they are tested with, and
- * it resubscribes by itself after a reconnect.
+ * it resubscribes by itself after a reconnect. jose verifies tokens: 6 is ESM-only, which a Nest 11 app's Jest
+ * (CommonJS) cannot load, so Nest 11 apps get jose 5, still maintained, with the same API the kit uses.
  */
 export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   11: {
     dependencies: {
-      '@nestjs/jwt': '^11.0.2',
       '@nestjs/platform-socket.io': '11.2.6',
       '@nestjs/terminus': '^11.1.1',
       '@nestjs/websockets': '^11.2.6',
@@ -32,6 +32,7 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       'class-transformer': '^0.5.1',
       'class-validator': '^0.15.1',
       ioredis: '^5.11.1',
+      jose: '^5.10.0',
       'prom-client': '^15.1.3',
       'rate-limiter-flexible': '^11.4.0',
       'socket.io': '4.8.3',
@@ -41,7 +42,6 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   },
   12: {
     dependencies: {
-      '@nestjs/jwt': '^12.0.2',
       '@nestjs/platform-socket.io': '12.1.1',
       '@nestjs/terminus': '^12.1.0',
       '@nestjs/websockets': '^12.1.1',
@@ -50,6 +50,7 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       'class-transformer': '^0.5.1',
       'class-validator': '^0.15.1',
       ioredis: '^5.11.1',
+      jose: '^6.2.18',
       'prom-client': '^15.1.3',
       'rate-limiter-flexible': '^11.4.0',
       'socket.io': '4.8.3',

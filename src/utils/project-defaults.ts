@@ -13,13 +13,16 @@ export const PROJECT_DEFAULTS_PATH = '/nest-realtime.json';
 /** What a project without a defaults file gets (the same as nest-add's schema defaults). */
 export const BUILT_IN_DEFAULTS: ProjectDefaults = {
   adapter: 'pubsub',
-  auth: 'jwt',
+  auth: 'hs256',
   corsOriginsEnv: 'CORS_ORIGINS',
   namespacePrefix: '',
   metrics: true,
 };
 
 const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded', 'streams'];
+const AUTH_MODES: ReadonlyArray<ProjectDefaults['auth']> = ['hs256', 'jwks'];
+/** What releases before auth modes wrote: HS256 with JWT_SECRET. */
+const LEGACY_AUTH = 'jwt';
 
 /**
  * The project's defaults, validated: the built-in ones overlaid with `nest-realtime.json` when it exists.
@@ -30,11 +33,14 @@ const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded'
 export function readProjectDefaults(tree: Tree): ProjectDefaults {
   const stored = readJsonFile<Partial<ProjectDefaults>>(tree, PROJECT_DEFAULTS_PATH) ?? {};
   const defaults = { ...BUILT_IN_DEFAULTS, ...stored };
+  if ((defaults.auth as string) === LEGACY_AUTH) {
+    defaults.auth = 'hs256';
+  }
   if (!ADAPTERS.includes(defaults.adapter)) {
     throw invalid(`"adapter" must be one of ${ADAPTERS.join(', ')}`);
   }
-  if (defaults.auth !== 'jwt') {
-    throw invalid('"auth" must be "jwt"');
+  if (!AUTH_MODES.includes(defaults.auth)) {
+    throw invalid(`"auth" must be one of ${AUTH_MODES.join(', ')}`);
   }
   if (typeof defaults.metrics !== 'boolean') {
     throw invalid('"metrics" must be true or false');

@@ -33,7 +33,7 @@ export function kitDirectory(host: HostProject): string {
 }
 
 /**
- * Writes the shared `src/realtime/` kit: server options, JWT module, auth middleware and guard, WS
+ * Writes the shared `src/realtime/` kit: server options, token verification (HS256 or JWKS), auth middleware and guard, WS
  * validation pipe and exception filter, cluster-wide presence, the Redis adapter main.ts switches to
  * when REDIS_URL is set, health endpoints with the drain state, and socket metrics. Existing files are respected as `renderTemplates` describes, so every schematic
  * can call this safely.
@@ -65,6 +65,7 @@ function kitData(host: HostProject, defaults: ProjectDefaults): Record<string, u
     corsOriginsEnv: defaults.corsOriginsEnv,
     metrics: defaults.metrics,
     adapterEnumMember: ADAPTER_ENUM_MEMBERS[defaults.adapter],
+    authEnumMember: AUTH_ENUM_MEMBERS[defaults.auth],
   };
 }
 
@@ -73,6 +74,12 @@ const ADAPTER_ENUM_MEMBERS: Record<ProjectDefaults['adapter'], string> = {
   pubsub: 'PubSub',
   sharded: 'Sharded',
   streams: 'Streams',
+};
+
+/** The kit's `AuthMode` member for each auth mode, the default when neither JWKS_URI nor REALTIME_AUTH is set. */
+const AUTH_ENUM_MEMBERS: Record<ProjectDefaults['auth'], string> = {
+  hs256: 'Hs256',
+  jwks: 'Jwks',
 };
 
 /** The kit file that exports `useRealtimeAdapter`, below the kit folder. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChatContract } from './support/chat-contract';
+import { checkJwksContract } from './support/jwks-contract';
 import { freshApp, installPackage, nest, snapshotSources } from './support/apps';
 import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
 import { recordTestCounts } from './support/report';
@@ -38,6 +39,10 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
 
   it('behaves as the contract says when started with node dist/main.js', async () => {
     await checkChatContract(app, '/chat', `Nest ${major} contract`);
+  });
+
+  it("verifies an identity provider's tokens against its JWKS once JWKS_URI is set", async () => {
+    await checkJwksContract(app, '/chat', `Nest ${major}`);
   });
 
   it('lints with zero errors, and our files with zero warnings', () => {

@@ -21,7 +21,8 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
     app = freshApp(major, 'nest-add');
     installPackage(app);
     // --skip-install: nest add would otherwise install nest-realtime@latest from the registry over our tarball.
-    run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], app);
+    // --auth jwks: the generated tests must pass as generated in either auth mode.
+    run('npx', ['nest', 'add', 'nest-realtime', '--skip-install', '--auth', 'jwks'], app);
     run('npm', ['install', '--no-audit', '--no-fund'], app);
     run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], app);
     run('npx', ['nest', 'g', 'service', 'orders'], app);
@@ -33,7 +34,10 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
       collection: 'nest-realtime',
     });
     expect(readFileSync(join(app, 'src/main.ts'), 'utf-8')).toMatch(/await useRealtimeAdapter\(app\);/);
-    expect(JSON.parse(readFileSync(join(app, 'nest-realtime.json'), 'utf-8'))).toMatchObject({ adapter: 'pubsub' });
+    expect(JSON.parse(readFileSync(join(app, 'nest-realtime.json'), 'utf-8'))).toMatchObject({
+      adapter: 'pubsub',
+      auth: 'jwks',
+    });
     expect(readFileSync(join(app, 'src/orders/orders.service.ts'), 'utf-8')).toMatch(/export class OrdersService/);
   });
 
@@ -65,7 +69,12 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
     const probes = ['startupProbe', 'readinessProbe', 'livenessProbe'].map(
       (probe) => pod.spec.containers[0][probe].httpGet.path as string,
     );
-    const running = await startApp(app);
+    // jwks mode, as generated: the key set is fetched on the first token, so none needs to be served here.
+    const running = await startApp(app, [], 'dist/main.js', {
+      JWKS_URI: 'https://idp.example.test/realms/app/protocol/openid-connect/certs',
+      JWT_ISSUER: 'https://idp.example.test/realms/app',
+      JWT_AUDIENCE: 'chat-api',
+    });
     try {
       for (const path of [...new Set(probes), pod.metadata.annotations['prometheus.io/path'] as string]) {
         expect({ path, status: (await fetch(`${running.url}${path}`)).status }).toEqual({ path, status: 200 });

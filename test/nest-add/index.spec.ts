@@ -62,7 +62,7 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
   it('records the project defaults', () => {
     expect(json(tree, '/nest-realtime.json')).toEqual({
       adapter: 'pubsub',
-      auth: 'jwt',
+      auth: 'hs256',
       corsOriginsEnv: 'CORS_ORIGINS',
       namespacePrefix: '',
       metrics: true,
@@ -87,8 +87,11 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
         'ioredis',
         '@nestjs/terminus',
         'prom-client',
+        'jose',
       ]),
     );
+    // jose 6 is ESM-only, which a Nest 11 app's Jest (CommonJS) cannot load.
+    expect(manifest.dependencies.jose).toMatch(major === 11 ? /^\^5\./ : /^\^6\./);
     expect(runner.tasks.filter((task) => task.name === 'node-package')).toHaveLength(1);
   });
 
@@ -130,6 +133,30 @@ describe('nest-add options', () => {
       'HealthController',
       'MetricsController',
     ]);
+  });
+
+  it('verifies tokens in the mode --auth picks, HS256 by default', async () => {
+    const tree = await nestAdd(createNestAppTree(12));
+    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain('generatedDefault: AuthMode = AuthMode.Hs256');
+
+    await nestAdd(tree, { auth: 'jwks' });
+    expect(json(tree, '/nest-realtime.json')).toMatchObject({ auth: 'jwks' });
+    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain('generatedDefault: AuthMode = AuthMode.Jwks');
+  });
+
+  it("reads an earlier release's auth: jwt as hs256", async () => {
+    const base = createNestAppTree(11);
+    base.create('/nest-realtime.json', JSON.stringify({ auth: 'jwt' }));
+    const tree = await nestAdd(base);
+    expect(json(tree, '/nest-realtime.json')).toMatchObject({ auth: 'hs256' });
+  });
+
+  it('rejects an auth mode it does not know in nest-realtime.json, writing nothing', async () => {
+    const base = createNestAppTree(11);
+    base.create('/nest-realtime.json', JSON.stringify({ auth: 'basic' }));
+    const before = snapshot(base);
+    await expect(nestAdd(base)).rejects.toThrow(/"auth" must be one of hs256, jwks/);
+    expect(snapshot(base)).toEqual(before);
   });
 
   it('keeps earlier choices when run again without flags', async () => {

@@ -191,6 +191,17 @@ describe('realtime-k8s options and re-runs', () => {
     expect(validateManifests(deployFiles(tree)).flatMap((report) => report.errors)).toEqual([]);
   });
 
+  it("references the identity provider's settings instead of JWT_SECRET in jwks mode", async () => {
+    const jwksApp = await runner.runSchematic('nest-add', { skipInstall: true, auth: 'jwks' }, createNestAppTree(12));
+    const tree = await k8s(jwksApp);
+    const vars = env(tree);
+    expect(vars.JWT_SECRET).toBeUndefined();
+    for (const name of ['JWKS_URI', 'JWT_ISSUER', 'JWT_AUDIENCE']) {
+      expect(vars[name]).toEqual({ name, valueFrom: { secretKeyRef: { name: 'svc-secrets', key: name } } });
+    }
+    expect(validateManifests(deployFiles(tree)).flatMap((report) => report.errors)).toEqual([]);
+  });
+
   it('remembers the choices in nest-realtime.json for runs without options', async () => {
     const tree = await k8s(prepared(), { name: 'chat', host: 'chat.acme.io', image: 'ghcr.io/acme/chat:1.2.0' });
     await k8s(tree);

@@ -118,6 +118,20 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
     // bob left the lobby and shares no room with alice any more.
     expect(bob.inbox.named('presence').filter((batch) => includes(batch.offline, 'alice'))).toEqual([]);
 
+    // A newer token of the same user keeps the connection past its first token's expiry.
+    const refreshed = await connect(app, namespace, tokenFor(app, 'erin', 2));
+    sockets.push(refreshed);
+    expect(await ack(refreshed, 'refreshToken', { token: tokenFor(app, 'mallory', 60) })).toMatchObject({
+      status: 'error',
+      code: 'FORBIDDEN',
+    });
+    expect(await ack(refreshed, 'refreshToken', { token: tokenFor(app, 'erin', 60) })).toMatchObject({
+      status: 'refreshed',
+    });
+    await delay(2_500);
+    expect(refreshed.connected).toBe(true);
+    expect(await ack(refreshed, 'joinRoom', { roomId: 'refreshed' })).toMatchObject({ status: 'joined' });
+
     // A connection does not outlive its token: told why, then disconnected.
     const shortLived = await connect(app, namespace, tokenFor(app, 'dave', 2));
     sockets.push(shortLived);
@@ -245,6 +259,14 @@ async function checkHandshake(app: RunningApp, namespace: string): Promise<void>
     /unauthorized/i,
   );
   expect(await handshakeOutcome(app, namespace, signToken(app.secret, { exp: now + 60 }))).toMatch(/unauthorized/i);
+  // Every token needs an expiry, within the maximum lifetime, and the pinned algorithm.
+  expect(await handshakeOutcome(app, namespace, signToken(app.secret, { sub: 'forever' }))).toMatch(/no expiry/);
+  expect(
+    await handshakeOutcome(app, namespace, signToken(app.secret, { sub: 'year', exp: now + 365 * 24 * 3600 })),
+  ).toMatch(/lifetime/);
+  expect(
+    await handshakeOutcome(app, namespace, signToken(app.secret, { sub: 'none', exp: now + 60 }, { alg: 'none' })),
+  ).toMatch(/algorithm not allowed/);
   expect(await handshakeOutcome(app, namespace, tokenFor(app, 'alice'))).toBe('connected');
   expect(await handshakeOutcome(app, namespace, tokenFor(app, 'alice'), 'header')).toBe('connected');
   expect(await handshakeOutcome(app, namespace, signToken('another-secret', { sub: 'x' }), 'header')).toMatch(

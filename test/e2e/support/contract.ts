@@ -18,10 +18,15 @@ export interface RunningApp {
   output: () => string;
 }
 
-export function signToken(secret: string, claims: Payload): string {
+export function signToken(secret: string, claims: Payload, header: Payload = { alg: 'HS256', typ: 'JWT' }): string {
+  return signJws(header, claims, (body) => createHmac('sha256', secret).update(body).digest());
+}
+
+/** A compact JWS whose signature `sign` computes over `header.claims`; an empty signature for alg none. */
+export function signJws(header: Payload, claims: Payload, sign: (body: string) => Buffer): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+  const body = `${encode(header)}.${encode(claims)}`;
+  return `${body}.${header.alg === 'none' ? '' : sign(body).toString('base64url')}`;
 }
 
 export function tokenFor(app: RunningApp, userId: string, lifetimeSeconds = 300): string {
@@ -45,12 +50,17 @@ export async function freePort(): Promise<number> {
 /**
  * Starts `node [nodeArgs] dist/main.js` in production mode and resolves once it accepts socket.io connections.
  */
-export async function startApp(appDir: string, nodeArgs: string[] = [], entry = 'dist/main.js'): Promise<RunningApp> {
+export async function startApp(
+  appDir: string,
+  nodeArgs: string[] = [],
+  entry = 'dist/main.js',
+  env: Record<string, string> = {},
+): Promise<RunningApp> {
   const port = await freePort();
   const secret = randomBytes(24).toString('hex');
   const child = spawn(process.execPath, [...nodeArgs, entry], {
     cwd: appDir,
-    env: { ...cleanEnvironment(), NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
+    env: { ...cleanEnvironment(), NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
