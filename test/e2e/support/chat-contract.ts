@@ -131,6 +131,7 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
     await delay(2_500);
     expect(refreshed.connected).toBe(true);
     expect(await ack(refreshed, 'joinRoom', { roomId: 'refreshed' })).toMatchObject({ status: 'joined' });
+    refreshed.close();
 
     // A connection does not outlive its token: told why, then disconnected.
     const shortLived = await connect(app, namespace, tokenFor(app, 'dave', 2));
@@ -200,6 +201,18 @@ async function checkHealthAndMetrics(app: RunningApp, namespace: string): Promis
   // bob, carol and dave are still connected.
   expect(samples.get(`realtime_connected_sockets{${labels}}`)).toBe(3);
   expect(samples.get(`realtime_events_total{${labels},event="sendMessage"}`)).toBeGreaterThanOrEqual(5);
+  // Each handshake refusal is counted by its reason.
+  for (const reason of [
+    'missing_token',
+    'invalid_token',
+    'token_expired',
+    'token_without_expiry',
+    'algorithm_not_allowed',
+  ]) {
+    expect(`${reason}: ${samples.get(`realtime_connections_refused_total{${labels},reason="${reason}"}`)}`).toMatch(
+      new RegExp(`^${reason}: [1-9]`),
+    );
+  }
   expect(
     samples.get(`realtime_event_errors_total{${labels},event="sendMessage",code="VALIDATION_FAILED"}`),
   ).toBeGreaterThanOrEqual(3);
