@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkChatContract } from './support/chat-contract';
+import { checkChatContract, checkSharedDrain } from './support/chat-contract';
 import { checkJwksContract } from './support/jwks-contract';
 import { freshApp, installPackage, nest, snapshotSources } from './support/apps';
 import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
@@ -8,7 +8,12 @@ import { recordTestCounts } from './support/report';
 import { run, runAllowingFailure } from './support/shell';
 
 /** Files our schematic writes for a feature, relative to the app. */
-const generatedPaths = (feature: string) => [`src/realtime`, `src/${feature}`, `test/${feature}.e2e-spec.ts`];
+const generatedPaths = (feature: string) => [
+  `src/realtime`,
+  `src/${feature}`,
+  `test/${feature}.e2e-spec.ts`,
+  'test/realtime-testing.ts',
+];
 
 describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
   let app: string;
@@ -85,7 +90,11 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
     expect(snapshotSources(app)).toEqual(before);
   });
 
-  describe('with a second gateway', () => {
+  it('drains its one gateway once on SIGTERM', async () => {
+    await checkSharedDrain(app, ['/chat'], `Nest ${major}`);
+  });
+
+  describe('with three gateways', () => {
     beforeAll(() => {
       // Through the schematics CLI, which forwards every option (the Nest CLI rejects --namespace).
       run(
@@ -93,12 +102,14 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
         ['schematics', 'nest-realtime:realtime-gateway', 'notifications', '--namespace=/v1/notifications'],
         app,
       );
+      nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'admin/ops']);
     });
 
-    it('reuses the kit and registers both features once', () => {
+    it('reuses the kit and registers each feature once', () => {
       const appModule = readFileSync(join(app, 'src/app.module.ts'), 'utf-8');
       expect(appModule.match(/ChatModule/g)).toHaveLength(2);
       expect(appModule.match(/NotificationsModule/g)).toHaveLength(2);
+      expect(appModule.match(/OpsModule/g)).toHaveLength(2);
       expect(readFileSync(join(app, 'src/notifications/notifications.gateway.ts'), 'utf-8')).toContain(
         "namespace: '/v1/notifications'",
       );
@@ -108,13 +119,23 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app', (major: HostMajor) => {
     });
 
     it('still builds, lints and passes every test', () => {
-      run('npx', ['prettier', '--check', ...generatedPaths('notifications')], app);
+      const paths = [
+        ...generatedPaths('chat'),
+        ...generatedPaths('notifications'),
+        'src/admin/ops',
+        'test/ops.e2e-spec.ts',
+      ];
+      run('npx', ['prettier', '--check', ...paths], app);
       run('npm', ['run', 'build'], app);
       run('npm', ['run', 'lint'], app);
-      const [command, args] = STRICT_LINT[major]([...generatedPaths('chat'), ...generatedPaths('notifications')]);
+      const [command, args] = STRICT_LINT[major](paths);
       run(command, args, app);
-      recordTestCounts(`Nest ${major} unit, two gateways`, run('npm', ['test'], app));
-      recordTestCounts(`Nest ${major} e2e, two gateways`, run('npm', ['run', 'test:e2e'], app));
+      recordTestCounts(`Nest ${major} unit, three gateways`, run('npm', ['test'], app));
+      recordTestCounts(`Nest ${major} e2e, three gateways`, run('npm', ['run', 'test:e2e'], app));
+    });
+
+    it('drains all three gateways once on SIGTERM, with one pause', async () => {
+      await checkSharedDrain(app, ['/chat', '/v1/notifications', '/ops'], `Nest ${major}`);
     });
   });
 });

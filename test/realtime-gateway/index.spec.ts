@@ -117,8 +117,23 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     expect(tree.readContent('/src/chat/chat.service.ts')).toContain('export class ChatService');
   });
 
+  it('leaves what every gateway shares to the kit: server options, the shutdown drain, e2e test support', () => {
+    const gateway = tree.readContent('/src/chat/chat.gateway.ts');
+    expect(gateway).toContain("@WebSocketGateway({ namespace: '/chat' })");
+    expect(gateway).not.toContain('REALTIME_SERVER_OPTIONS');
+    expect(gateway).not.toContain('beforeApplicationShutdown');
+    expect(gateway).toContain('this.lifecycle.serve(server);');
+    expect(tree.readContent('/src/realtime/realtime-io.adapter.ts')).toContain('...REALTIME_SERVER_OPTIONS');
+    expect(relativeImports(tree, '/test/chat.e2e-spec.ts')).toContain(
+      `./realtime-testing${major === 12 ? '.js' : ''}`,
+    );
+  });
+
   it('reuses the kit for a second gateway', async () => {
-    const kit = Object.entries(snapshot(tree)).filter(([path]) => path.startsWith('/src/realtime/'));
+    const kit = Object.entries(snapshot(tree)).filter(
+      ([path]) => path.startsWith('/src/realtime/') || path === '/test/realtime-testing.ts',
+    );
+    expect(kit.map(([path]) => path)).toContain('/test/realtime-testing.ts');
     await generate(tree, { name: 'notifications' });
     expect(kit.every(([path, content]) => tree.readContent(path) === content)).toBe(true);
     expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule', 'NotificationsModule']);

@@ -286,3 +286,39 @@ async function checkHandshake(app: RunningApp, namespace: string): Promise<void>
     /unauthorized/i,
   );
 }
+
+/**
+ * SIGTERM on an app with one client in each namespace: every client hears one `serverShutdown` and the
+ * process exits 0. Resolves with the time from SIGTERM to exit, recorded in the run's summary so runs with
+ * one and with several gateways can be compared (the drain is the kit's, once per app).
+ */
+export async function checkSharedDrain(appDir: string, namespaces: string[], label: string): Promise<number> {
+  const app = await startApp(appDir);
+  const clients: Array<{ namespace: string; socket: Socket; inbox: Inbox }> = [];
+  try {
+    for (const [index, namespace] of namespaces.entries()) {
+      const socket = await connect(app, namespace, tokenFor(app, `drain-${index}`));
+      clients.push({ namespace, socket, inbox: new Inbox(socket) });
+    }
+    const exited = new Promise<number | null>((resolve) => app.process.once('exit', (code) => resolve(code)));
+    const startedAt = performance.now();
+    app.process.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const exitAfterMs = performance.now() - startedAt;
+    expect(
+      clients.map(({ namespace, inbox }) => `${namespace}: ${inbox.named('serverShutdown').length} notice(s)`),
+    ).toEqual(namespaces.map((namespace) => `${namespace}: 1 notice(s)`));
+    recordNote(
+      `${label} SIGTERM with ${namespaces.length} gateway(s)`,
+      `one serverShutdown per client in ${namespaces.join(', ')}, exit 0 after ${exitAfterMs.toFixed(0)} ms`,
+    );
+    return exitAfterMs;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- app output ---\n${app.output()}`);
+  } finally {
+    clients.forEach(({ socket }) => socket.close());
+    if (app.process.exitCode === null) {
+      app.process.kill('SIGKILL');
+    }
+  }
+}
