@@ -1,15 +1,9 @@
 import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
-import { addRealtimeDependencies } from '../utils/dependencies';
 import { loadHostFormatter } from '../utils/formatting';
 import { detectHostProject } from '../utils/host-project';
 import { useNestRealtimeCollection } from '../utils/nest-cli';
-import {
-  normalizeNamespacePrefix,
-  ProjectDefaults,
-  readProjectDefaults,
-  writeProjectDefaults,
-} from '../utils/project-defaults';
-import { bootstrapRealtime, renderRealtimeKit } from '../utils/realtime-kit';
+import { normalizeNamespacePrefix, ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
+import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { Schema as NestAddOptions } from './schema';
 
 /**
@@ -24,20 +18,15 @@ export function nestAdd(options: NestAddOptions): Rule {
     const previousDefaults = readProjectDefaults(tree);
     const defaults = resolveDefaults(previousDefaults, options);
     return chain([
-      addRealtimeDependencies({
-        nestMajor: host.nestMajor,
-        skipInstall: options.skipInstall,
-      }),
-      renderRealtimeKit({
+      ensureRealtimeSetup({
         host,
         defaults,
         previousDefaults,
         force: options.force,
+        skipInstall: options.skipInstall,
         format: loadHostFormatter(process.cwd()),
       }),
-      bootstrapRealtime(host),
       (tree: Tree, context: SchematicContext) => useNestRealtimeCollection(tree, context.logger),
-      (tree: Tree) => writeProjectDefaults(tree, defaults),
     ]);
   };
 }

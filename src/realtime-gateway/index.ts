@@ -1,13 +1,13 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
-import { addRealtimeDependencies } from '../utils/dependencies';
 import { FeatureName, parseFeatureName } from '../utils/feature-name';
 import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { absolute, detectHostProject, HostProject } from '../utils/host-project';
 import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
 import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
-import { bootstrapRealtime, kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
+import { kitDirectory } from '../utils/realtime-kit';
+import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
 import { SpecKind, unmatchedSpecWarning } from '../utils/test-runner-patterns';
 import { Schema as RealtimeGatewayOptions } from './schema';
@@ -36,18 +36,17 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
   return (tree: Tree) => {
     const plan = planGateway(tree, options);
     return chain([
-      addRealtimeDependencies({ nestMajor: plan.host.nestMajor, skipInstall: options.skipInstall }),
-      renderRealtimeKit({
+      ensureRealtimeSetup({
         host: plan.host,
         defaults: plan.defaults,
         spec: options.spec,
         force: options.force,
+        skipInstall: options.skipInstall,
         format: plan.format,
       }),
       renderFeature(plan),
       warnAboutUnmatchedSpecs(plan),
       registerFeatureModule(plan),
-      bootstrapRealtime(plan.host),
     ]);
   };
 }

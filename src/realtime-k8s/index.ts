@@ -1,6 +1,5 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
-import { addRealtimeDependencies } from '../utils/dependencies';
 import { generatedYaml, removeGeneratedYaml, writeGeneratedYaml } from '../utils/generated-yaml';
 import { loadHostFormatter } from '../utils/formatting';
 import { detectHostProject, HostProject, readJsonFile } from '../utils/host-project';
@@ -12,7 +11,8 @@ import {
   readProjectDefaults,
   updateProjectSettings,
 } from '../utils/project-defaults';
-import { kitDirectory, renderRealtimeKit } from '../utils/realtime-kit';
+import { kitDirectory } from '../utils/realtime-kit';
+import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { readRealtimeServerSettings } from '../utils/realtime-settings';
 import { buildManifests, DeploymentPlan, LIVENESS_PATH, MANIFEST_FILES, READINESS_PATH } from './manifests';
 import { Schema as RealtimeK8sOptions } from './schema';
@@ -40,8 +40,12 @@ export function realtimeK8s(options: RealtimeK8sOptions): Rule {
     const choices = resolveChoices(tree, host, options);
     const deployDir = posix.join(host.projectRoot, choices.path);
     return chain([
-      addRealtimeDependencies({ nestMajor: host.nestMajor, skipInstall: options.skipInstall }),
-      renderRealtimeKit({ host, defaults, format: loadHostFormatter(process.cwd()) }),
+      ensureRealtimeSetup({
+        host,
+        defaults,
+        skipInstall: options.skipInstall,
+        format: loadHostFormatter(process.cwd()),
+      }),
       registerRealtimeModule(host),
       writeManifests(host, defaults, choices, deployDir, options.force ?? false),
       (tree: Tree) => storeChoices(tree, host, choices),

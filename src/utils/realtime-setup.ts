@@ -1,0 +1,43 @@
+import { chain, Rule, Tree } from '@angular-devkit/schematics';
+import { addRealtimeDependencies } from './dependencies';
+import { SourceFormatter } from './formatting';
+import { HostProject } from './host-project';
+import { ProjectDefaults, writeProjectDefaults } from './project-defaults';
+import { bootstrapRealtime, renderRealtimeKit } from './realtime-kit';
+
+export interface RealtimeSetupOptions {
+  host: HostProject;
+  defaults: ProjectDefaults;
+  /** The defaults the kit was generated with before, when they changed: unedited kit files follow the change. */
+  previousDefaults?: ProjectDefaults;
+  spec?: boolean;
+  force?: boolean;
+  skipInstall?: boolean;
+  format?: SourceFormatter;
+}
+
+/**
+ * Makes sure the app is set up for realtime features, the same way whichever schematic runs first: the
+ * dependencies for its Nest major, the `src/realtime/` kit, `main.ts` (the kit's adapter and graceful
+ * shutdown) and `nest-realtime.json` with the project defaults. Every step is idempotent, so every
+ * schematic calls it; only `nest add` also makes nest-cli.json name our collection.
+ *
+ * @example
+ * chain([ensureRealtimeSetup({ host, defaults: readProjectDefaults(tree) }), renderFeature(plan)]);
+ */
+export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
+  const { host, defaults } = options;
+  return chain([
+    addRealtimeDependencies({ nestMajor: host.nestMajor, skipInstall: options.skipInstall }),
+    renderRealtimeKit({
+      host,
+      defaults,
+      previousDefaults: options.previousDefaults,
+      spec: options.spec,
+      force: options.force,
+      format: options.format,
+    }),
+    bootstrapRealtime(host),
+    (tree: Tree) => writeProjectDefaults(tree, defaults),
+  ]);
+}
