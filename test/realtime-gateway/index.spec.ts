@@ -124,9 +124,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     expect(gateway).not.toContain('beforeApplicationShutdown');
     expect(gateway).toContain('this.lifecycle.serve(server);');
     expect(tree.readContent('/src/realtime/realtime-io.adapter.ts')).toContain('...REALTIME_SERVER_OPTIONS');
-    expect(relativeImports(tree, '/test/chat.e2e-spec.ts')).toContain(
-      `./realtime-testing${major === 12 ? '.js' : ''}`,
-    );
+    expect(relativeImports(tree, '/test/chat.e2e-spec.ts')).toContain(`./realtime-testing${major === 12 ? '.js' : ''}`);
   });
 
   it('reuses the kit for a second gateway', async () => {
