@@ -1,4 +1,4 @@
-// The bench's baseline: the `realtime-gateway chat` contract (DESIGN.md section 4) on plain socket.io, no
+// The bench's baseline: the `realtime-gateway chat` contract (docs/contract.md) on plain socket.io, no
 // Nest, doing the same work per connection and per message as the generated gateway. Every library comes
 // from the generated app, so versions match: socket.io, class-validator, class-transformer, the generated
 // app's own compiled DTO classes, and the kit's compiled Nest-free pieces (token verification with jose,

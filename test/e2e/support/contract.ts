@@ -1,6 +1,6 @@
 /**
  * Drives a generated app, started as a user starts it (`node dist/main.js`), with a plain socket.io-client
- * and checks the wire contract of DESIGN.md section 4. Written independently of the generated tests: it
+ * and checks the wire contract in docs/contract.md. Written independently of the generated tests: it
  * signs its own tokens and knows nothing of the generated code but the contract.
  */
 import { ChildProcess, spawn } from 'node:child_process';
