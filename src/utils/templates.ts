@@ -3,6 +3,7 @@ import { render } from 'ejs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { SourceFormatter } from './formatting';
+import { hasGeneratedRecord, isAsGenerated, recordGeneratedFiles } from './generated-files';
 import { DEFAULT_SPEC_FILE_SUFFIX } from './host-project';
 
 /** Root of the EJS templates shipped with the package (same depth from src/ and dist/). */
@@ -36,10 +37,13 @@ export interface RenderTemplatesOptions {
  * through `<%- include('_partial.ejs') %>` and never written themselves.
  *
  * Respects the user's edits: a file that exists with the same content is left alone, one that differs is
- * kept and reported, unless `force` is set or it is exactly what `previousData` generated.
+ * kept and reported, unless `force` is set or it is exactly what we generated before: what nest-realtime.json
+ * records of it (so a newer release updates files nobody edited), or what `previousData` generates. Every
+ * file that ends up as generated is recorded there (path, SHA-256, version).
  */
 export function renderTemplates(options: RenderTemplatesOptions): Rule {
   return async (tree: Tree, context: SchematicContext) => {
+    const written = new Map<string, string>();
     const sourceDir = isAbsolute(options.templateDir) ? options.templateDir : join(TEMPLATES_ROOT, options.templateDir);
     for (const templatePath of listTemplates(sourceDir)) {
       const outputName = relative(sourceDir, templatePath)
@@ -61,10 +65,16 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       const unedited =
         existing !== undefined &&
         existing !== content &&
-        options.previousData !== undefined &&
-        existing === (await generate(options.previousData));
-      writeRespectingEdits(tree, context, path, existing, content, (options.force ?? false) || unedited);
+        (isAsGenerated(tree, path, existing) ||
+          (options.previousData !== undefined && existing === (await generate(options.previousData))));
+      writeRespectingEdits(tree, context, path, existing, content, (options.force ?? false) || unedited, {
+        unrecorded: !hasGeneratedRecord(tree, path),
+      });
+      if (tree.read(path)?.toString('utf-8') === content) {
+        written.set(path, content);
+      }
     }
+    recordGeneratedFiles(tree, written);
   };
 }
 
@@ -113,12 +123,20 @@ export function writeRespectingEdits(
   existing: string | undefined,
   content: string,
   force: boolean,
+  { unrecorded = false }: { unrecorded?: boolean } = {},
 ) {
   if (existing === undefined) {
     tree.create(path, content);
   } else if (existing !== content) {
     if (force) {
       tree.overwrite(path, content);
+    } else if (unrecorded) {
+      // Apps generated before nest-realtime.json recorded files: an old release's output looks edited.
+      context.logger.warn(
+        `Kept ${path}: it differs from this release's version, and nest-realtime.json has no record of what ` +
+          'was generated there (an earlier release wrote it, or it was edited). Compare them, then merge by hand ' +
+          'or use --force to take this version.',
+      );
     } else {
       context.logger.warn(`Kept ${path}: it differs from the generated version. Use --force to overwrite it.`);
     }

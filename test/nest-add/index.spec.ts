@@ -60,13 +60,20 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
   });
 
   it('records the project defaults', () => {
-    expect(json(tree, '/nest-realtime.json')).toEqual({
+    const { generated: _generated, ...defaults } = json<Record<string, unknown>>(tree, '/nest-realtime.json');
+    expect(defaults).toEqual({
       adapter: 'pubsub',
       auth: 'hs256',
       corsOriginsEnv: 'CORS_ORIGINS',
       namespacePrefix: '',
       metrics: true,
     });
+  });
+
+  it('records every kit file it wrote, so a later release can tell which ones were edited', () => {
+    const { generated } = json<{ generated: Record<string, { sha256: string }> }>(tree, '/nest-realtime.json');
+    const kitFiles = tree.files.filter((path) => path.startsWith('/src/realtime/')).map((path) => path.slice(1));
+    expect(Object.keys(generated).sort()).toEqual(kitFiles.sort());
   });
 
   it('serves health probes and Prometheus metrics from the kit module', () => {

@@ -7,7 +7,14 @@ const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../c
 /** What the shared setup owns: the kit, main.ts, the dependencies and the project defaults. */
 function setupState(tree: UnitTestTree): Record<string, unknown> {
   const manifest = JSON.parse(tree.readContent('/package.json')) as Record<string, Record<string, string>>;
-  const { k8s: _k8s, ...defaults } = JSON.parse(tree.readContent('/nest-realtime.json')) as Record<string, unknown>;
+  const {
+    k8s: _k8s,
+    generated,
+    ...defaults
+  } = JSON.parse(tree.readContent('/nest-realtime.json')) as Record<string, unknown>;
+  const kitRecords = Object.entries(generated as Record<string, unknown>).filter(([path]) =>
+    path.startsWith('src/realtime/'),
+  );
   return {
     kit: Object.fromEntries(
       tree.files.filter((path) => path.startsWith('/src/realtime/')).map((path) => [path, tree.readContent(path)]),
@@ -16,6 +23,7 @@ function setupState(tree: UnitTestTree): Record<string, unknown> {
     dependencies: manifest.dependencies,
     devDependencies: manifest.devDependencies,
     defaults,
+    kitRecords,
   };
 }
 

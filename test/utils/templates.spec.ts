@@ -1,6 +1,7 @@
 import { callRule, SchematicContext } from '@angular-devkit/schematics';
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { HostTree } from '@angular-devkit/schematics';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { renderTemplates, RenderTemplatesOptions, withSpecFileSuffix } from '../../src/utils/templates';
@@ -8,6 +9,16 @@ import { renderTemplates, RenderTemplatesOptions, withSpecFileSuffix } from '../
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 const templateDir = join(__dirname, '../fixtures/templates/sample');
 const data = { fileName: 'live-score', propertyName: 'liveScore', importExtension: '.js' };
+
+/** The rendered files, without the record nest-realtime.json keeps of them. */
+function renderedFiles(tree: UnitTestTree): string[] {
+  return tree.files.filter((path) => path !== '/nest-realtime.json').sort();
+}
+
+/** What nest-realtime.json records of the files we generated. */
+function records(tree: UnitTestTree): Record<string, { sha256: string; version: string }> {
+  return (JSON.parse(tree.readContent('/nest-realtime.json')) as { generated: Record<string, never> }).generated;
+}
 
 async function render(tree: UnitTestTree, options: Partial<RenderTemplatesOptions> = {}) {
   const context = runner.engine.createContext(
@@ -25,7 +36,7 @@ describe('renderTemplates', () => {
   it('names files as they become, renders partials and writes no partial', async () => {
     const tree = new UnitTestTree(new HostTree());
     await render(tree);
-    expect(tree.files.sort()).toEqual(['/src/x/live-score.greeting.ts', '/src/x/nested/live-score.spec.ts']);
+    expect(renderedFiles(tree)).toEqual(['/src/x/live-score.greeting.ts', '/src/x/nested/live-score.spec.ts']);
     expect(tree.readContent('/src/x/live-score.greeting.ts')).toBe(
       "// live-score header\n\nexport const liveScore = 'hello';\n",
     );
@@ -35,7 +46,7 @@ describe('renderTemplates', () => {
   it('ends spec files in the host’s suffix', async () => {
     const tree = new UnitTestTree(new HostTree());
     await render(tree, { specFileSuffix: 'test' });
-    expect(tree.files.sort()).toEqual(['/src/x/live-score.greeting.ts', '/src/x/nested/live-score.test.ts']);
+    expect(renderedFiles(tree)).toEqual(['/src/x/live-score.greeting.ts', '/src/x/nested/live-score.test.ts']);
     expect(withSpecFileSuffix('chat.e2e-spec.ts', 'test')).toBe('chat.e2e-test.ts');
     expect(withSpecFileSuffix('chat.gateway.ts', 'test')).toBe('chat.gateway.ts');
   });
@@ -43,7 +54,7 @@ describe('renderTemplates', () => {
   it('skips files the include filter rejects', async () => {
     const tree = new UnitTestTree(new HostTree());
     await render(tree, { include: (path) => !path.endsWith('.spec.ts') });
-    expect(tree.files).toEqual(['/src/x/live-score.greeting.ts']);
+    expect(renderedFiles(tree)).toEqual(['/src/x/live-score.greeting.ts']);
   });
 
   it('keeps a file the user changed and says so', async () => {
@@ -97,6 +108,37 @@ describe('renderTemplates', () => {
     const warnings = await render(tree, { data: { ...data, propertyName: 'score' }, previousData: data });
     expect(tree.readContent('/src/x/live-score.greeting.ts')).toBe('edited\n');
     expect(warnings).toHaveLength(1);
+  });
+
+  it('records each file it wrote: path, SHA-256 of the content, our version', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    await render(tree);
+    const content = tree.readContent('/src/x/live-score.greeting.ts');
+    expect(records(tree)['src/x/live-score.greeting.ts']).toEqual({
+      sha256: createHash('sha256').update(content).digest('hex'),
+      version: (require('../../package.json') as { version: string }).version,
+    });
+    expect(Object.keys(records(tree))).toEqual(['src/x/live-score.greeting.ts', 'src/x/nested/live-score.spec.ts']);
+  });
+
+  it('updates a file nobody edited since it was recorded, when a newer release renders it differently', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    await render(tree);
+    // As a newer release would render it: no previous values known, only the record.
+    expect(await render(tree, { data: { ...data, propertyName: 'score' } })).toEqual([]);
+    expect(tree.readContent('/src/x/live-score.greeting.ts')).toContain("export const score = 'hello';");
+    expect(await render(tree, { data: { ...data, propertyName: 'score' } })).toEqual([]);
+  });
+
+  it('keeps an edited file, and its record, so a later release still sees the edit', async () => {
+    const tree = new UnitTestTree(new HostTree());
+    await render(tree);
+    const recorded = records(tree)['src/x/live-score.greeting.ts'];
+    tree.overwrite('/src/x/live-score.greeting.ts', 'edited\n');
+    expect(await render(tree, { data: { ...data, propertyName: 'score' } })).toHaveLength(1);
+    expect(await render(tree, { data: { ...data, propertyName: 'other' } })).toHaveLength(1);
+    expect(tree.readContent('/src/x/live-score.greeting.ts')).toBe('edited\n');
+    expect(records(tree)['src/x/live-score.greeting.ts']).toEqual(recorded);
   });
 
   it('is silent when the file is already as generated', async () => {

@@ -1,0 +1,71 @@
+import { Tree } from '@angular-devkit/schematics';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readJsonFile } from './host-project';
+import { PROJECT_DEFAULTS_PATH, updateProjectSettings } from './project-defaults';
+
+/** What `nest-realtime.json` records of each file we generated, so a later release knows it was not edited. */
+export interface GeneratedFileRecord {
+  /** SHA-256 of the content we wrote, hex. */
+  sha256: string;
+  /** The nest-realtime version that wrote it. */
+  version: string;
+}
+
+/** Key of the record in nest-realtime.json: workspace-relative path -> record. */
+export const GENERATED_FILES_KEY = 'generated';
+
+/** Our own version (package.json sits at the same depth from src/ and dist/). */
+export const NEST_REALTIME_VERSION: string = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf-8')) as { version: string }
+).version;
+
+export function contentHash(content: string): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+function recordKey(path: string): string {
+  return path.replace(/^\/+/, '');
+}
+
+function readRecords(tree: Tree): Record<string, GeneratedFileRecord> {
+  const settings = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
+  const records = settings?.[GENERATED_FILES_KEY];
+  return records && typeof records === 'object' ? (records as Record<string, GeneratedFileRecord>) : {};
+}
+
+/**
+ * Whether `content` at `path` is exactly what we generated there last (so the user did not edit it since).
+ *
+ * @example
+ * isAsGenerated(tree, '/src/realtime/realtime.auth.ts', tree.readText('/src/realtime/realtime.auth.ts'));
+ */
+export function isAsGenerated(tree: Tree, path: string, content: string): boolean {
+  return readRecords(tree)[recordKey(path)]?.sha256 === contentHash(content);
+}
+
+/** Whether nest-realtime.json has any record of `path` (apps generated before records were kept have none). */
+export function hasGeneratedRecord(tree: Tree, path: string): boolean {
+  return readRecords(tree)[recordKey(path)] !== undefined;
+}
+
+/**
+ * Records that we wrote `content` at each path, keeping the records of other files. Nothing changes when
+ * the records already say so; keys are sorted so the file diffs well.
+ */
+export function recordGeneratedFiles(tree: Tree, written: ReadonlyMap<string, string>): void {
+  if (written.size === 0) {
+    return;
+  }
+  const records = { ...readRecords(tree) };
+  for (const [path, content] of written) {
+    const key = recordKey(path);
+    const sha256 = contentHash(content);
+    if (records[key]?.sha256 !== sha256) {
+      records[key] = { sha256, version: NEST_REALTIME_VERSION };
+    }
+  }
+  const sorted = Object.fromEntries(Object.entries(records).sort(([a], [b]) => a.localeCompare(b)));
+  updateProjectSettings(tree, { [GENERATED_FILES_KEY]: sorted });
+}
