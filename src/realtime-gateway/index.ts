@@ -6,6 +6,7 @@ import { absolute, detectHostProject, HostProject } from '../utils/host-project'
 import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
 import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
+import { recordFeature, RecordedFeature } from '../utils/generated-files';
 import { kitDirectory } from '../utils/realtime-kit';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
@@ -44,10 +45,40 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
         skipInstall: options.skipInstall,
         format: plan.format,
       }),
-      renderFeature(plan),
-      warnAboutUnmatchedSpecs(plan),
-      registerFeatureModule(plan),
+      writeFeature(plan),
     ]);
+  };
+}
+
+/**
+ * The feature alone, on a kit that is already there: what realtime-upgrade renders again for each feature
+ * nest-realtime.json records, after it upgraded the kit once.
+ */
+export function realtimeFeature(options: RealtimeGatewayOptions): Rule {
+  return (tree: Tree) => writeFeature(planGateway(tree, options));
+}
+
+function writeFeature(plan: GatewayPlan): Rule {
+  return chain([
+    renderFeature(plan),
+    warnAboutUnmatchedSpecs(plan),
+    registerFeatureModule(plan),
+    (tree: Tree) => recordFeature(tree, plan.featureDir, recordedOptions(plan)),
+  ]);
+}
+
+/** What realtime-upgrade needs to render this feature again: the options that shaped it, not one-off ones. */
+function recordedOptions({ options, namespace }: GatewayPlan): RecordedFeature {
+  return {
+    name: String(options.name),
+    namespace,
+    path: options.path,
+    flat: options.flat,
+    project: options.project,
+    spec: options.spec,
+    specFileSuffix: options.specFileSuffix,
+    skipImport: options.skipImport,
+    module: options.module,
   };
 }
 

@@ -69,3 +69,36 @@ export function recordGeneratedFiles(tree: Tree, written: ReadonlyMap<string, st
   const sorted = Object.fromEntries(Object.entries(records).sort(([a], [b]) => a.localeCompare(b)));
   updateProjectSettings(tree, { [GENERATED_FILES_KEY]: sorted });
 }
+
+/** The realtime-gateway options a feature was generated with, enough to render it again. */
+export interface RecordedFeature {
+  name: string;
+  namespace: string;
+  path?: string;
+  flat?: boolean;
+  project?: string;
+  spec?: boolean;
+  specFileSuffix?: string;
+  skipImport?: boolean;
+  module?: string;
+}
+
+/** Key of the features in nest-realtime.json: feature folder -> the options it was generated with. */
+export const FEATURES_KEY = 'features';
+
+/** The features realtime-gateway recorded, for realtime-upgrade to render again. */
+export function readRecordedFeatures(tree: Tree): RecordedFeature[] {
+  const settings = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
+  const features = settings?.[FEATURES_KEY];
+  return features && typeof features === 'object' ? Object.values(features as Record<string, RecordedFeature>) : [];
+}
+
+/** Records (or replaces) the options of the feature generated in `featureDir`; unchanged when already so. */
+export function recordFeature(tree: Tree, featureDir: string, feature: RecordedFeature): void {
+  const settings = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
+  const features = { ...(settings?.[FEATURES_KEY] as Record<string, RecordedFeature> | undefined) };
+  // Undefined options stay out of the file.
+  features[recordKey(featureDir)] = JSON.parse(JSON.stringify(feature)) as RecordedFeature;
+  const sorted = Object.fromEntries(Object.entries(features).sort(([a], [b]) => a.localeCompare(b)));
+  updateProjectSettings(tree, { [FEATURES_KEY]: sorted });
+}

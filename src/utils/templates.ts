@@ -72,6 +72,9 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       });
       if (tree.read(path)?.toString('utf-8') === content) {
         written.set(path, content);
+        if (unedited && !options.force) {
+          context.logger.info(`Updated ${path}: nobody had edited it since it was generated.`);
+        }
       }
     }
     recordGeneratedFiles(tree, written);

@@ -9,6 +9,7 @@ function setupState(tree: UnitTestTree): Record<string, unknown> {
   const manifest = JSON.parse(tree.readContent('/package.json')) as Record<string, Record<string, string>>;
   const {
     k8s: _k8s,
+    features: _features,
     generated,
     ...defaults
   } = JSON.parse(tree.readContent('/nest-realtime.json')) as Record<string, unknown>;
