@@ -1,13 +1,15 @@
-// npm run demo [-- --nest 11|12] [--port 3000] [--fresh]
+// npm run demo [-- --nest 11|12] [--port 3000] [--fresh] [--dir .demo]
 // Builds and packs nest-realtime, scaffolds (or reuses) a fresh Nest app in .demo/, applies our schematics
 // through the real Nest CLI, builds it and runs it with the in-memory adapter. Prints what a person needs to
 // connect with any socket.io client. Ctrl-C stops it cleanly.
-import { spawn, spawnSync } from 'node:child_process';
+// It never waits for an answer, even in a terminal: see sh().
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHmac, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -17,6 +19,7 @@ const { values: args } = parseArgs({
     nest: { type: 'string', default: '12' },
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     fresh: { type: 'boolean', default: false },
+    dir: { type: 'string', default: '.demo' },
   },
 });
 const cliVersions = JSON.parse(readFileSync(join(root, 'scripts/nest-cli-versions.json'), 'utf-8'));
@@ -25,7 +28,7 @@ if (!cliVersion) {
   fail(`--nest must be one of ${Object.keys(cliVersions).join(', ')} (got ${args.nest}).`);
 }
 
-const demoDir = join(root, '.demo');
+const demoDir = resolve(root, args.dir);
 const appDir = join(demoDir, `nest${args.nest}`, 'realtime-demo');
 
 step('Building and packing nest-realtime');
@@ -33,19 +36,21 @@ mkdirSync(demoDir, { recursive: true });
 readdirSync(demoDir)
   .filter((file) => file.endsWith('.tgz'))
   .forEach((file) => rmSync(join(demoDir, file)));
-sh('npm', ['pack', '--pack-destination', demoDir], root);
+await sh('npm', ['pack', '--pack-destination', demoDir], root);
 const tarball = join(
   demoDir,
   readdirSync(demoDir).find((file) => file.endsWith('.tgz')),
 );
 
 if (args.fresh || !existsSync(join(appDir, 'node_modules'))) {
-  step(`Scaffolding a fresh app with @nestjs/cli@${cliVersion}`);
+  step(`Scaffolding a fresh app with @nestjs/cli@${cliVersion} into ${appDir}`);
   // Scaffolded outside this repository: inside it, the Nest CLI would pick up our own @nestjs/schematics.
   const scratch = mkdtempSync(join(tmpdir(), 'nest-realtime-demo-'));
-  sh(
+  // On a terminal, the Nest 12 CLI asks whether to set up @nestjs/observe, default yes: the demo says no.
+  const observe = Number(cliVersion.split('.')[0]) >= 12 ? ['--no-observe'] : [];
+  await sh(
     'npx',
-    ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'realtime-demo', '--package-manager', 'npm', '--skip-git'],
+    ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'realtime-demo', '--package-manager', 'npm', '--skip-git', ...observe],
     scratch,
   );
   rmSync(dirname(appDir), { recursive: true, force: true });
@@ -57,9 +62,13 @@ if (args.fresh || !existsSync(join(appDir, 'node_modules'))) {
 }
 
 step('Installing nest-realtime and generating the chat gateway with the Nest CLI');
-sh('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball], appDir);
-sh('npx', ['nest', 'g', '-c', 'nest-realtime', 'realtime-gateway', 'chat'], appDir);
-sh('npm', ['run', 'build'], appDir);
+await sh('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball], appDir);
+await sh('npx', ['nest', 'g', '-c', 'nest-realtime', 'realtime-gateway', 'chat'], appDir);
+// The Nest CLI exits 0 even when a schematic throws.
+if (!existsSync(join(appDir, 'src/chat/chat.gateway.ts'))) {
+  fail(`nest g realtime-gateway chat wrote no src/chat/chat.gateway.ts in ${appDir}: see its output above.`);
+}
+await sh('npm', ['run', 'build'], appDir);
 
 const secret = `demo-${randomBytes(16).toString('hex')}`;
 const token = signDevToken(secret, 'demo-user');
@@ -73,13 +82,17 @@ const child = spawn(process.execPath, ['dist/main.js'], {
     NODE_ENV: 'development',
     CORS_ORIGINS: 'http://localhost:5173',
   },
-  stdio: 'inherit',
+  stdio: ['ignore', 'inherit', 'inherit'],
 });
 child.once('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill('SIGTERM'));
 }
-waitForPort(Number(args.port)).then(() => {
+waitForPort(Number(args.port)).then((listening) => {
+  if (!listening) {
+    child.kill('SIGKILL');
+    fail(`The app did not listen on port ${args.port} within 20 s.`);
+  }
   const url = `http://localhost:${args.port}`;
   console.log(`
   nest-realtime demo is running (Nest ${args.nest}, app in ${appDir})
@@ -103,9 +116,10 @@ async function waitForPort(port) {
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
     });
-    if (open) return;
+    if (open) return true;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  return false;
 }
 
 function signDevToken(key, sub) {
@@ -115,10 +129,16 @@ function signDevToken(key, sub) {
   return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
 }
 
-function sh(command, commandArgs, cwd) {
-  const result = spawnSync(command, commandArgs, { cwd, stdio: 'inherit' });
-  if (result.status !== 0) {
-    fail(`\`${command} ${commandArgs.join(' ')}\` failed in ${cwd} (exit ${result.status}).`);
+async function sh(command, commandArgs, cwd) {
+  // No terminal for the tools: no input, and their output passed through. On a terminal the Nest CLI asks
+  // questions (its own, and the schematics' x-prompts such as Nest 12's module system), and its spinners
+  // (ora 9) redraw forever on a terminal that reports no width, as a pseudo-terminal without a size does.
+  const child = spawn(command, commandArgs, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(process.stdout, { end: false });
+  child.stderr.pipe(process.stderr, { end: false });
+  const [status] = await once(child, 'close');
+  if (status !== 0) {
+    fail(`\`${command} ${commandArgs.join(' ')}\` failed in ${cwd} (exit ${status}).`);
   }
 }
 

@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
-import { freshApp, installPackage, snapshotSources } from './support/apps';
+import { addNestRealtime, freshApp, snapshotSources } from './support/apps';
 import { startApp } from './support/contract';
-import { HOST_MAJORS, HostMajor, STRICT_LINT } from './support/hosts';
-import { recordTestCounts } from './support/report';
+import { checkChatWithHostToolchain } from './support/host-toolchain';
+import { HOST_MAJORS, HostMajor } from './support/hosts';
 import { run } from './support/shell';
 
 /**
@@ -19,11 +19,8 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
 
   beforeAll(() => {
     app = freshApp(major, 'nest-add');
-    installPackage(app);
-    // --skip-install: nest add would otherwise install nest-realtime@latest from the registry over our tarball.
     // --auth jwks: the generated tests must pass as generated in either auth mode.
-    run('npx', ['nest', 'add', 'nest-realtime', '--skip-install', '--auth', 'jwks'], app);
-    run('npm', ['install', '--no-audit', '--no-fund'], app);
+    addNestRealtime(app, ['--auth', 'jwks']);
     run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], app);
     run('npx', ['nest', 'g', 'service', 'orders'], app);
     run('npx', ['nest', 'g', 'realtime-k8s'], app);
@@ -42,14 +39,7 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
   });
 
   it('builds, lints cleanly and passes every generated test, scale-out with a real redis-server included', () => {
-    run('npm', ['run', 'build'], app);
-    run('npm', ['run', 'lint'], app);
-    const [command, args] = STRICT_LINT[major](['src/realtime', 'src/chat', 'test']);
-    run(command, args, app);
-    recordTestCounts(`Nest ${major} nest-add unit`, run('npm', ['test'], app));
-    const e2e = run('npm', ['run', 'test:e2e'], app);
-    expect(e2e).not.toMatch(/redis-server is not on PATH/);
-    recordTestCounts(`Nest ${major} nest-add e2e (with scale-out)`, e2e);
+    checkChatWithHostToolchain(app, major, `Nest ${major} nest-add`);
   });
 
   it('writes deploy manifests that validate against the Kubernetes schema', () => {

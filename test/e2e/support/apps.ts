@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } fr
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { HostMajor, NEST_CLI_VERSIONS } from './hosts';
+import type { NodeRuntime } from './node-runtimes';
 import { run } from './shell';
 
 export function runDir(): string {
@@ -21,39 +22,53 @@ export function tarball(): string {
 }
 
 /**
- * A fresh `nest new` app of the given major, scaffolded once per harness run and copied for each scenario,
- * so every scenario starts from an untouched app.
+ * A fresh `nest new` app of the given major, scaffolded once per harness run (and per Node, when a scenario
+ * runs under another Node than the harness) and copied for each scenario, so every scenario starts from an
+ * untouched app.
  */
-export function freshApp(major: HostMajor, scenario: string): string {
-  const scaffold = join(runDir(), `scaffold-${major}`, 'svc');
+export function freshApp(major: HostMajor, scenario: string, node?: NodeRuntime): string {
+  const host = node ? `${major}-node${node.version}` : `${major}`;
+  const scaffold = join(runDir(), `scaffold-${host}`, 'svc');
   if (!existsSync(join(scaffold, 'node_modules'))) {
-    scaffoldApp(major, join(runDir(), `scaffold-${major}`));
+    scaffoldApp(major, join(runDir(), `scaffold-${host}`), 'svc', node);
   }
   // Same folder name as the package name: `nest g app` moves src/ to apps/<folder name>.
-  const target = join(runDir(), `${scenario}-${major}`, 'svc');
+  const target = join(runDir(), `${scenario}-${host}`, 'svc');
   cpSync(scaffold, target, { recursive: true, verbatimSymlinks: true });
   return target;
 }
 
 /** `nest new <name>` with the pinned CLI of the major, non-interactively, into parentDir. */
-export function scaffoldApp(major: HostMajor, parentDir: string, name = 'svc'): string {
+export function scaffoldApp(major: HostMajor, parentDir: string, name = 'svc', node?: NodeRuntime): string {
   mkdirSync(parentDir, { recursive: true });
   run(
     'npx',
     ['-y', `@nestjs/cli@${NEST_CLI_VERSIONS[major]}`, 'new', name, '--package-manager', 'npm', '--skip-git'],
     parentDir,
+    node?.env,
   );
   return join(parentDir, name);
 }
 
 /** Installs our packed package into an app, as a user installs it from the registry. */
-export function installPackage(appDir: string): void {
-  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball()], appDir);
+export function installPackage(appDir: string, node?: NodeRuntime): void {
+  run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball()], appDir, node?.env);
+}
+
+/**
+ * `nest add nest-realtime` as a user runs it, with our tarball installed in place of the registry's
+ * release, then the install nest add schedules.
+ */
+export function addNestRealtime(appDir: string, options: string[] = [], node?: NodeRuntime): void {
+  installPackage(appDir, node);
+  // --skip-install: nest add would otherwise install nest-realtime@latest from the registry over our tarball.
+  run('npx', ['nest', 'add', 'nest-realtime', '--skip-install', ...options], appDir, node?.env);
+  run('npm', ['install', '--no-audit', '--no-fund'], appDir, node?.env);
 }
 
 /** Runs the real Nest CLI of the app. */
-export function nest(appDir: string, args: string[]): string {
-  return run('npx', ['nest', ...args], appDir);
+export function nest(appDir: string, args: string[], node?: NodeRuntime): string {
+  return run('npx', ['nest', ...args], appDir, node?.env);
 }
 
 /** A digest of every file of the app outside node_modules and build output, to prove a re-run changed nothing. */

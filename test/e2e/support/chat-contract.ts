@@ -2,7 +2,18 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'socket.io-client';
-import { ack, connect, delay, handshakeOutcome, Inbox, RunningApp, signToken, startApp, tokenFor } from './contract';
+import {
+  ack,
+  connect,
+  delay,
+  handshakeOutcome,
+  Inbox,
+  RunningApp,
+  signToken,
+  startApp,
+  tokenFor,
+  waitFor,
+} from './contract';
 import { recordNote } from './report';
 
 /** How long "nothing arrives" is watched for: far above loopback delivery times, short enough to keep tests fast. */
@@ -236,17 +247,6 @@ function parseMetrics(text: string): Map<string, number> {
         return [line.slice(0, split), Number(line.slice(split + 1))];
       }),
   );
-}
-
-/** Polls `done` every 100 ms until it holds; fails after `timeoutMs`. */
-async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) {
-      throw new Error(`no ${what} within ${timeoutMs} ms`);
-    }
-    await delay(100);
-  }
 }
 
 /** Polls GET /health/ready until it answers 503; resolves with the performance.now() of that answer. */

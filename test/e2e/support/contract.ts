@@ -96,6 +96,17 @@ export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `done` every 100 ms until it holds; fails after `timeoutMs`, naming `what` did not come. */
+export async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) {
+      throw new Error(`no ${what} within ${timeoutMs} ms`);
+    }
+    await delay(100);
+  }
+}
+
 /** A client on the namespace; resolves once connected, rejects with the connect_error message. */
 export function connect(
   app: RunningApp,
