@@ -13,6 +13,7 @@ import {
 } from './main-file';
 import { relativeImport } from './paths';
 import { ProjectDefaults } from './project-defaults';
+import { withConstValue, withImportExtension, withoutImported } from './template-source';
 import { renderTemplates, specFilter } from './templates';
 
 /** Folder of the shared kit below the source root, created once and reused by every gateway. */
@@ -43,6 +44,7 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
     templateDir: 'realtime-kit',
     targetDir: kitDirectory(options.host),
     data: kitData(options.host, options.defaults),
+    adapt: adaptKitSource,
     previousData: options.previousDefaults && kitData(options.host, options.previousDefaults),
     force: options.force,
     include: kitFilter(options.defaults, options.spec),
@@ -59,15 +61,49 @@ function kitFilter(defaults: ProjectDefaults, spec: boolean | undefined): (path:
 
 const METRICS_CONTROLLER = 'metrics.controller.ts';
 
-function kitData(host: HostProject, defaults: ProjectDefaults): Record<string, unknown> {
-  return {
-    importExtension: host.importExtension,
-    corsOriginsEnv: defaults.corsOriginsEnv,
-    metrics: defaults.metrics,
-    adapterEnumMember: ADAPTER_ENUM_MEMBERS[defaults.adapter],
-    authEnumMember: AUTH_ENUM_MEMBERS[defaults.auth],
-  };
+interface KitData extends Record<string, unknown> {
+  importExtension: string;
+  defaults: ProjectDefaults;
 }
+
+function kitData(host: HostProject, defaults: ProjectDefaults): KitData {
+  return { importExtension: host.importExtension, defaults };
+}
+
+/**
+ * The kit's templates are ordinary TypeScript for an ES module host with the built-in defaults; this gives a
+ * file the host's import suffix and the project's choices, each a top-level const the file declares.
+ */
+function adaptKitSource(name: string, source: string, data: Record<string, unknown>): string {
+  const { importExtension, defaults } = data as KitData;
+  let adapted = withImportExtension(name, source, importExtension);
+  for (const option of KIT_OPTIONS.filter((candidate) => candidate.file === name)) {
+    adapted = withConstValue(name, adapted, option.constant, option.value(defaults));
+  }
+  return name === KIT_MODULE && !defaults.metrics ? withoutImported(name, adapted, METRICS_CONTROLLER_CLASS) : adapted;
+}
+
+/** Where each project default lands in the kit: the file, its const, and the expression it is set to. */
+const KIT_OPTIONS: ReadonlyArray<{ file: string; constant: string; value: (defaults: ProjectDefaults) => string }> = [
+  {
+    file: 'realtime.config.ts',
+    constant: 'CORS_ORIGINS_VARIABLE',
+    value: (defaults) => `'${defaults.corsOriginsEnv}'`,
+  },
+  {
+    file: 'redis.config.ts',
+    constant: 'DEFAULT_ADAPTER_KIND',
+    value: (defaults) => `RedisAdapterKind.${ADAPTER_ENUM_MEMBERS[defaults.adapter]}`,
+  },
+  {
+    file: 'realtime.auth.ts',
+    constant: 'DEFAULT_AUTH_MODE',
+    value: (defaults) => `AuthMode.${AUTH_ENUM_MEMBERS[defaults.auth]}`,
+  },
+];
+
+const KIT_MODULE = 'realtime.module.ts';
+const METRICS_CONTROLLER_CLASS = 'MetricsController';
 
 /** The kit's `RedisAdapterKind` member for each adapter kind, the default when REDIS_ADAPTER is unset. */
 const ADAPTER_ENUM_MEMBERS: Record<ProjectDefaults['adapter'], string> = {

@@ -29,12 +29,18 @@ export interface RenderTemplatesOptions {
    * existing file equal to that earlier output was not edited by the user, so it is updated rather than kept.
    */
   previousData?: Record<string, unknown>;
+  /**
+   * Adapts a template that is ordinary TypeScript (`*.ts`, not `*.ts.ejs`) to the host with the same data an
+   * EJS template reads (see template-source.ts); without it such a file is written as it is.
+   */
+  adapt?: (name: string, source: string, data: Record<string, unknown>) => string;
 }
 
 /**
- * Renders every `*.ejs` file of a template folder with EJS and writes it to the tree, named as the file it
- * becomes (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`). Files starting with a single `_` are partials, used
- * through `<%- include('_partial.ejs') %>` and never written themselves.
+ * Renders every `*.ejs` file of a template folder with EJS, and adapts every plain `*.ts` file with `adapt`,
+ * and writes them to the tree, named as the files they become (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`).
+ * Files starting with a single `_` are partials, used through `<%- include('_partial.ejs') %>` and never
+ * written themselves.
  *
  * Respects the user's edits: a file that exists with the same content is left alone, one that differs is
  * kept and reported, unless `force` is set or it is exactly what we generated before: what nest-realtime.json
@@ -57,7 +63,9 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       const path = `${options.targetDir}/${withSpecFileSuffix(outputName, options.specFileSuffix)}`;
       const template = readFileSync(templatePath, 'utf-8');
       const generate = async (data: Record<string, unknown>) => {
-        const rendered = render(template, data, { filename: templatePath });
+        const rendered = templatePath.endsWith(EJS)
+          ? render(template, data, { filename: templatePath })
+          : (options.adapt?.(outputName, template, data) ?? template);
         return options.format ? formatOrKeep(options.format, path, rendered, context) : rendered;
       };
       const content = await generate(options.data);
@@ -100,7 +108,7 @@ function listTemplates(dir: string): string[] {
     if (isPartial(entry.name)) {
       return [];
     }
-    return entry.isDirectory() ? listTemplates(path) : entry.name.endsWith('.ejs') ? [path] : [];
+    return entry.isDirectory() ? listTemplates(path) : isTemplate(entry.name) ? [path] : [];
   });
 }
 
@@ -111,6 +119,13 @@ async function formatOrKeep(format: SourceFormatter, path: string, content: stri
     context.logger.warn(`Wrote ${path} unformatted: the host's formatter failed (${(error as Error).message}).`);
     return content;
   }
+}
+
+const EJS = '.ejs';
+
+/** EJS templates, and TypeScript templates (not declarations); a folder's tsconfig.json and the like are not. */
+function isTemplate(name: string): boolean {
+  return name.endsWith(EJS) || (name.endsWith('.ts') && !name.endsWith('.d.ts'));
 }
 
 /** `_header.ejs` is a partial; `__name__.gateway.ts.ejs` is not (`__name__` is the name placeholder). */

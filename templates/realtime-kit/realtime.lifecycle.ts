@@ -1,0 +1,88 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  SHUTDOWN_NOTICE_MS,
+  SHUTDOWN_RETRY_AFTER_MS,
+} from './realtime.config.js';
+import type { ServerShutdownEvent } from './realtime.types.js';
+
+/** The part of a gateway's namespace the drain uses, so any gateway's typed server fits. */
+export interface DrainableNamespace {
+  readonly sockets: { readonly size: number };
+  readonly local: {
+    emit(event: 'serverShutdown', notice: ServerShutdownEvent): boolean;
+    disconnectSockets(close: boolean): void;
+  };
+}
+
+/**
+ * Whether this instance is draining, and the one drain of every gateway.
+ * Readiness fails from the first step of `app.close()` (which SIGTERM
+ * triggers through enableShutdownHooks), while HTTP and sockets are still
+ * open, so the load balancer stops sending new clients. Then every client of
+ * every namespace a gateway registered with {@link serve} gets one
+ * `serverShutdown`, there is one pause, and their sockets close: however
+ * many gateways there are, shutdown takes one SHUTDOWN_NOTICE_MS.
+ */
+@Injectable()
+export class RealtimeLifecycle
+  implements OnModuleDestroy, BeforeApplicationShutdown
+{
+  private isDraining = false;
+  private readonly namespaces = new Set<DrainableNamespace>();
+
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  /** Marks this instance as draining; it never serves again. */
+  beginDrain(): void {
+    this.isDraining = true;
+  }
+
+  /**
+   * Includes a gateway's namespace in the drain.
+   *
+   * @example
+   * afterInit(server: OrdersServer) {
+   *   this.lifecycle.serve(server);
+   * }
+   */
+  serve(namespace: DrainableNamespace): void {
+    this.namespaces.add(namespace);
+  }
+
+  // The first lifecycle hook of app.close().
+  onModuleDestroy(): void {
+    this.beginDrain();
+  }
+
+  // Not onApplicationShutdown: by then the WebSocket server has closed its
+  // sockets and a notice would never arrive.
+  async beforeApplicationShutdown(): Promise<void> {
+    this.beginDrain();
+    // An idle instance has no one to notify, so it skips the pause.
+    const connected = [...this.namespaces].filter(
+      (namespace) => namespace.sockets.size > 0,
+    );
+    if (connected.length === 0) {
+      return;
+    }
+    const notice: ServerShutdownEvent = {
+      message: 'Server is shutting down, please reconnect.',
+      retryAfter: SHUTDOWN_RETRY_AFTER_MS,
+    };
+    // local: with a multi-instance adapter, emit would reach every instance's clients.
+    for (const namespace of connected) {
+      namespace.local.emit('serverShutdown', notice);
+    }
+    await sleep(SHUTDOWN_NOTICE_MS);
+    for (const namespace of connected) {
+      namespace.local.disconnectSockets(true);
+    }
+  }
+}
