@@ -2,11 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
-import { addNestRealtime, freshApp, snapshotSources } from './support/apps';
+import { addNestRealtime, freshApp, nest, snapshotSources } from './support/apps';
 import { startApp } from './support/contract';
 import { checkChatWithHostToolchain } from './support/host-toolchain';
 import { HOST_MAJORS, HostMajor } from './support/hosts';
-import { run } from './support/shell';
+import { checkRunsUnder, installNode, NodeMajor, NodeRuntime } from './support/node-runtimes';
+
+/**
+ * The Node each host runs this scenario under, besides the harness's own Node 20, on which
+ * generated-app.e2e.ts runs both hosts: Nest 12 on Node 22 here and on Node 24 in node-hosts.e2e.ts, Nest 11
+ * on Node 24.
+ */
+const NEST_ADD_NODE: Record<HostMajor, NodeMajor> = { 11: 24, 12: 22 };
 
 /**
  * The `nest add` path: our tarball installed as a user's registry install would be, `nest add nest-realtime`
@@ -16,14 +23,20 @@ import { run } from './support/shell';
  */
 describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (major: HostMajor) => {
   let app: string;
+  let node: NodeRuntime;
 
   beforeAll(() => {
-    app = freshApp(major, 'nest-add');
+    node = installNode(NEST_ADD_NODE[major]);
+    app = freshApp(major, 'nest-add', node);
     // --auth jwks: the generated tests must pass as generated in either auth mode.
-    addNestRealtime(app, ['--auth', 'jwks']);
-    run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], app);
-    run('npx', ['nest', 'g', 'service', 'orders'], app);
-    run('npx', ['nest', 'g', 'realtime-k8s'], app);
+    addNestRealtime(app, ['--auth', 'jwks'], node);
+    nest(app, ['g', 'realtime-gateway', 'chat'], node);
+    nest(app, ['g', 'service', 'orders'], node);
+    nest(app, ['g', 'realtime-k8s'], node);
+  });
+
+  it('runs node, npm and the Nest CLI under the Node it is meant to', () => {
+    checkRunsUnder(app, node, `Nest ${major} nest-add on Node ${node.version}`);
   });
 
   it('sets up nest-cli.json, main.ts and the defaults, and the stock schematics still work', () => {
@@ -39,7 +52,7 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
   });
 
   it('builds, lints cleanly and passes every generated test, scale-out with a real redis-server included', () => {
-    checkChatWithHostToolchain(app, major, `Nest ${major} nest-add`);
+    checkChatWithHostToolchain(app, major, `Nest ${major} nest-add on Node ${node.version}`, node);
   });
 
   it('writes deploy manifests that validate against the Kubernetes schema', () => {
@@ -76,8 +89,8 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
 
   it('changes nothing on disk when nest add and realtime-k8s run again', () => {
     const before = snapshotSources(app);
-    run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], app);
-    run('npx', ['nest', 'g', 'realtime-k8s'], app);
+    nest(app, ['add', 'nest-realtime', '--skip-install'], node);
+    nest(app, ['g', 'realtime-k8s'], node);
     expect(snapshotSources(app)).toEqual(before);
   });
 });

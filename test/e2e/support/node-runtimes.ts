@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import versions from '../../../scripts/node-versions.json';
-import { runDir } from './apps';
+import { nest, runDir } from './apps';
+import { recordNote } from './report';
 import { run } from './shell';
 
 export type NodeMajor = 22 | 24;
@@ -48,4 +49,18 @@ export function installNode(major: NodeMajor): NodeRuntime {
     );
   }
   return { version, env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` } };
+}
+
+/** Checks that node, npm and the Nest CLI of an app all run under `node`, and records it under `label`. */
+export function checkRunsUnder(appDir: string, node: NodeRuntime, label: string): void {
+  const nodeVersion = run('node', ['--version'], appDir, node.env).trim();
+  // npm and the Nest CLI each report the Node they run under.
+  const npmNode = (JSON.parse(run('npm', ['version', '--json'], appDir, node.env)) as { node: string }).node;
+  const nestNode = /NodeJS Version\s*:\s*(\S+)/.exec(nest(appDir, ['info'], node))?.[1];
+  expect({ nodeVersion, npmNode, nestNode }).toEqual({
+    nodeVersion: `v${node.version}`,
+    npmNode: node.version,
+    nestNode: `v${node.version}`,
+  });
+  recordNote(label, `node --version ${nodeVersion}; npm and the Nest CLI run under Node ${npmNode}`);
 }
