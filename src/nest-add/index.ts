@@ -3,6 +3,8 @@ import { loadHostFormatter } from '../utils/formatting';
 import { detectHostProject } from '../utils/host-project';
 import { useNestRealtimeCollection } from '../utils/nest-cli';
 import { normalizeNamespacePrefix, ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
+import { realtimeFeature } from '../realtime-gateway/index';
+import { featuresToUpgrade } from '../realtime-upgrade/earlier-features';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { Schema as NestAddOptions } from './schema';
 
@@ -10,7 +12,8 @@ import { Schema as NestAddOptions } from './schema';
  * `nest add nest-realtime`: prepares a Nest app for realtime features. Adds the dependencies for its Nest
  * major, writes the shared `src/realtime/` kit (with the Redis adapter), makes main.ts pick the adapter
  * from REDIS_URL at run time and shut down gracefully, records the project defaults later schematics read,
- * and makes nest-cli.json use our collection. Running it again changes nothing.
+ * and makes nest-cli.json use our collection. Running it again changes nothing; run again by a newer
+ * release, it updates the kit and the features that nobody edited, as `nest g realtime-upgrade` does.
  */
 export function nestAdd(options: NestAddOptions): Rule {
   return (tree: Tree) => {
@@ -27,6 +30,8 @@ export function nestAdd(options: NestAddOptions): Rule {
         format: loadHostFormatter(process.cwd()),
       }),
       (tree: Tree, context: SchematicContext) => useNestRealtimeCollection(tree, context.logger),
+      // Run again by a newer release: the features follow the kit, as realtime-upgrade does.
+      ...featuresToUpgrade(tree, host, options.project).features.map((feature) => realtimeFeature(feature)),
     ]);
   };
 }

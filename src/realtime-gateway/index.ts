@@ -9,6 +9,7 @@ import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults'
 import { recordFeature, RecordedFeature } from '../utils/generated-files';
 import { kitDirectory } from '../utils/realtime-kit';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
+import { isEarlierReleaseOutput } from '../utils/earlier-releases';
 import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
 import { SpecKind, unmatchedSpecWarning } from '../utils/test-runner-patterns';
 import { Schema as RealtimeGatewayOptions } from './schema';
@@ -27,6 +28,8 @@ interface GatewayPlan {
   /** The host's Prettier, so generated files match the host's style whatever the name's length. */
   format?: SourceFormatter;
   options: RealtimeGatewayOptions;
+  /** realtime-upgrade: an edited file gets this release's version beside it (`<file>.new`). */
+  offerBesideEdited?: boolean;
 }
 
 /**
@@ -54,8 +57,8 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
  * The feature alone, on a kit that is already there: what realtime-upgrade renders again for each feature
  * nest-realtime.json records, after it upgraded the kit once.
  */
-export function realtimeFeature(options: RealtimeGatewayOptions): Rule {
-  return (tree: Tree) => writeFeature(planGateway(tree, options));
+export function realtimeFeature(options: RealtimeGatewayOptions, { offerBesideEdited = false } = {}): Rule {
+  return (tree: Tree) => writeFeature({ ...planGateway(tree, options), offerBesideEdited });
 }
 
 function writeFeature(plan: GatewayPlan): Rule {
@@ -146,6 +149,14 @@ function renderFeature(plan: GatewayPlan): Rule {
     featureImport: relativeImport(`${e2eDir}/index.ts`, featureDir),
     kitImport: relativeImport(`${e2eDir}/index.ts`, kitDir),
   };
+  // A feature generated before files were recorded: recognised when it is an earlier release's output for it.
+  const isEarlierOutput = (template: string, content: string) =>
+    isEarlierReleaseOutput(template, content, {
+      fileName: feature.fileName,
+      className: feature.className,
+      propertyName: feature.propertyName,
+      corsOriginsEnv: plan.defaults.corsOriginsEnv,
+    });
   const rules = [
     renderTemplates({
       templateDir: 'realtime-gateway/feature',
@@ -155,6 +166,8 @@ function renderFeature(plan: GatewayPlan): Rule {
       include: specFilter(plan.options.spec),
       format: plan.format,
       specFileSuffix: host.specFileSuffix,
+      isEarlierOutput,
+      offerBesideEdited: plan.offerBesideEdited,
     }),
   ];
   if (plan.options.spec !== false) {
@@ -166,6 +179,8 @@ function renderFeature(plan: GatewayPlan): Rule {
         force: plan.options.force,
         format: plan.format,
         specFileSuffix: host.specFileSuffix,
+        isEarlierOutput,
+        offerBesideEdited: plan.offerBesideEdited,
       }),
     );
   }

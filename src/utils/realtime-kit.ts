@@ -1,5 +1,6 @@
 import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
+import { isEarlierReleaseOutput } from './earlier-releases';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
 import {
@@ -27,6 +28,8 @@ export interface RealtimeKitOptions {
   spec?: boolean;
   force?: boolean;
   format?: SourceFormatter;
+  /** realtime-upgrade: an edited kit file gets this release's version beside it (`<file>.new`). */
+  offerBesideEdited?: boolean;
 }
 
 export function kitDirectory(host: HostProject): string {
@@ -45,11 +48,14 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
     targetDir: kitDirectory(options.host),
     data: kitData(options.host, options.defaults),
     adapt: adaptKitSource,
+    isEarlierOutput: (template, content) =>
+      isEarlierReleaseOutput(template, content, { corsOriginsEnv: options.defaults.corsOriginsEnv }),
     previousData: options.previousDefaults && kitData(options.host, options.previousDefaults),
     force: options.force,
     include: kitFilter(options.defaults, options.spec),
     format: options.format,
     specFileSuffix: options.host.specFileSuffix,
+    offerBesideEdited: options.offerBesideEdited,
   });
 }
 

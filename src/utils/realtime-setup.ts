@@ -14,6 +14,8 @@ export interface RealtimeSetupOptions {
   force?: boolean;
   skipInstall?: boolean;
   format?: SourceFormatter;
+  /** realtime-upgrade: an edited kit file gets this release's version beside it (`<file>.new`). */
+  offerBesideEdited?: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
       spec: options.spec,
       force: options.force,
       format: options.format,
+      offerBesideEdited: options.offerBesideEdited,
     }),
     bootstrapRealtime(host),
     (tree: Tree) => writeProjectDefaults(tree, defaults),

@@ -34,6 +34,14 @@ export interface RenderTemplatesOptions {
    * EJS template reads (see template-source.ts); without it such a file is written as it is.
    */
   adapt?: (name: string, source: string, data: Record<string, unknown>) => string;
+  /**
+   * Whether an existing file without a record is what an earlier release generated from this template (its
+   * path below templates/ without `.ejs`, e.g. 'realtime-kit/realtime.auth.ts'): then nobody edited it, and
+   * it is updated. See earlier-releases.ts.
+   */
+  isEarlierOutput?: (template: string, content: string) => boolean;
+  /** Writes this release's version of a kept (edited) file beside it, as `<file>.new` (realtime-upgrade). */
+  offerBesideEdited?: boolean;
 }
 
 /**
@@ -52,11 +60,11 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
     const written = new Map<string, string>();
     const sourceDir = isAbsolute(options.templateDir) ? options.templateDir : join(TEMPLATES_ROOT, options.templateDir);
     for (const templatePath of listTemplates(sourceDir)) {
-      const outputName = relative(sourceDir, templatePath)
+      const templateName = relative(sourceDir, templatePath)
         .split('\\')
         .join('/')
-        .replace(/__name__/g, options.data.fileName ?? '__name__')
         .replace(/\.ejs$/, '');
+      const outputName = templateName.replace(/__name__/g, options.data.fileName ?? '__name__');
       if (options.include && !options.include(outputName)) {
         continue;
       }
@@ -70,13 +78,16 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
       };
       const content = await generate(options.data);
       const existing = tree.read(path)?.toString('utf-8');
+      const unrecorded = !hasGeneratedRecord(tree, path);
       const unedited =
         existing !== undefined &&
         existing !== content &&
         (isAsGenerated(tree, path, existing) ||
-          (options.previousData !== undefined && existing === (await generate(options.previousData))));
+          (options.previousData !== undefined && existing === (await generate(options.previousData))) ||
+          (unrecorded && (options.isEarlierOutput?.(`${options.templateDir}/${templateName}`, existing) ?? false)));
       writeRespectingEdits(tree, context, path, existing, content, (options.force ?? false) || unedited, {
-        unrecorded: !hasGeneratedRecord(tree, path),
+        unrecorded,
+        offerBeside: options.offerBesideEdited,
       });
       if (tree.read(path)?.toString('utf-8') === content) {
         written.set(path, content);
@@ -141,22 +152,34 @@ export function writeRespectingEdits(
   existing: string | undefined,
   content: string,
   force: boolean,
-  { unrecorded = false }: { unrecorded?: boolean } = {},
+  { unrecorded = false, offerBeside = false }: { unrecorded?: boolean; offerBeside?: boolean } = {},
 ) {
   if (existing === undefined) {
     tree.create(path, content);
   } else if (existing !== content) {
     if (force) {
       tree.overwrite(path, content);
-    } else if (unrecorded) {
-      // Apps generated before nest-realtime.json recorded files: an old release's output looks edited.
+      return;
+    }
+    const why = unrecorded
+      ? // Apps generated before nest-realtime.json recorded files, in a layout or release we cannot reproduce.
+        "it differs from this release's version, and it is neither recorded in nest-realtime.json nor what an " +
+        'earlier release generated there (it was edited, or moved)'
+      : 'it was edited since it was generated';
+    if (offerBeside) {
+      const beside = `${path}${BESIDE_SUFFIX}`;
+      if (tree.read(beside)?.toString('utf-8') !== content) {
+        tree.exists(beside) ? tree.overwrite(beside, content) : tree.create(beside, content);
+      }
       context.logger.warn(
-        `Kept ${path}: it differs from this release's version, and nest-realtime.json has no record of what ` +
-          'was generated there (an earlier release wrote it, or it was edited). Compare them, then merge by hand ' +
-          'or use --force to take this version.',
+        `Kept ${path}: ${why}. This release's version is beside it in ${beside}: merge what you need, then ` +
+          'delete that file (or use --force to take it whole).',
       );
     } else {
-      context.logger.warn(`Kept ${path}: it differs from the generated version. Use --force to overwrite it.`);
+      context.logger.warn(`Kept ${path}: ${why}. Use --force to overwrite it with this release's version.`);
     }
   }
 }
+
+/** Suffix of the file realtime-upgrade writes this release's version of an edited file to. */
+export const BESIDE_SUFFIX = '.new';

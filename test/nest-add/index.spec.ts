@@ -35,7 +35,9 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
   it('writes the kit with the Redis adapter, pub/sub by default', () => {
     expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);
     expect(tree.exists('/src/realtime/redis-io.adapter.ts')).toBe(true);
-    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain('return RedisAdapterKind.PubSub;');
+    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain(
+      'export const DEFAULT_ADAPTER_KIND: RedisAdapterKind = RedisAdapterKind.PubSub;',
+    );
   });
 
   it('makes main.ts pick the adapter at run time and shut down gracefully', () => {
@@ -122,8 +124,12 @@ describe('nest-add options', () => {
       corsOriginsEnv: 'WS_ORIGINS',
       namespacePrefix: '/v1',
     });
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
-    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain('return RedisAdapterKind.Streams;');
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain(
+      "export const CORS_ORIGINS_VARIABLE = 'WS_ORIGINS';",
+    );
+    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain(
+      'export const DEFAULT_ADAPTER_KIND: RedisAdapterKind = RedisAdapterKind.Streams;',
+    );
   });
 
   it('leaves the metrics endpoint out with --metrics=false, and brings it back with --metrics', async () => {
@@ -144,11 +150,15 @@ describe('nest-add options', () => {
 
   it('verifies tokens in the mode --auth picks, HS256 by default', async () => {
     const tree = await nestAdd(createNestAppTree(12));
-    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain('generatedDefault: AuthMode = AuthMode.Hs256');
+    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain(
+      'export const DEFAULT_AUTH_MODE: AuthMode = AuthMode.Hs256;',
+    );
 
     await nestAdd(tree, { auth: 'jwks' });
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ auth: 'jwks' });
-    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain('generatedDefault: AuthMode = AuthMode.Jwks');
+    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain(
+      'export const DEFAULT_AUTH_MODE: AuthMode = AuthMode.Jwks;',
+    );
   });
 
   it("reads an earlier release's auth: jwt as hs256", async () => {
@@ -176,7 +186,9 @@ describe('nest-add options', () => {
     const tree = await nestAdd(createNestAppTree(12));
     tree.overwrite('/src/realtime/redis.config.ts', '// tuned by the team\n');
     await nestAdd(tree, { corsOriginsEnv: 'WS_ORIGINS', adapter: 'streams' });
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain(
+      "export const CORS_ORIGINS_VARIABLE = 'WS_ORIGINS';",
+    );
     expect(tree.readContent('/src/realtime/redis.config.ts')).toBe('// tuned by the team\n');
   });
 

@@ -152,8 +152,10 @@ describe('realtime-gateway options', () => {
     base.create('/nest-realtime.json', JSON.stringify({ namespacePrefix: '/v1', corsOriginsEnv: 'WS_ORIGINS' }));
     const tree = await generate(base, { name: 'chat' });
     expect(gatewayNamespace(tree, '/src/chat/chat.gateway.ts')).toBe('/v1/chat');
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain('process.env.WS_ORIGINS');
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).not.toContain('CORS_ORIGINS');
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain(
+      "export const CORS_ORIGINS_VARIABLE = 'WS_ORIGINS';",
+    );
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).not.toContain("'CORS_ORIGINS'");
   });
 
   it('tests /metrics only in a project that serves it', async () => {

@@ -1,4 +1,5 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordGeneratedFiles } from '../../src/utils/generated-files';
 import { createNestAppTree } from '../fixtures/nest-app';
@@ -53,11 +54,17 @@ describe('realtime-upgrade', () => {
         'Updated /src/admin/chat/chat.gateway.ts: nobody had edited it since it was generated.',
       ]),
     );
-    expect(warnings).toEqual([expect.stringMatching(/^Kept \/src\/realtime\/redis\.config\.ts: it differs/)]);
+    expect(warnings).toEqual([
+      "Kept /src/realtime/redis.config.ts: it was edited since it was generated. This release's version is beside " +
+        'it in /src/realtime/redis.config.ts.new: merge what you need, then delete that file (or use --force to ' +
+        'take it whole).',
+    ]);
+    expect(tree.readContent('/src/realtime/redis.config.ts.new')).toBe(current['/src/realtime/redis.config.ts']);
   });
 
   it('changes nothing when run again', async () => {
     asEarlierRelease(tree, '/src/realtime/realtime.auth.ts');
+    tree.overwrite('/src/admin/chat/chat.service.ts', '// rewritten by the team\n');
     await upgrade(tree);
     const once = snapshot(tree);
 
@@ -81,6 +88,70 @@ describe('realtime-upgrade in an app without recorded features', () => {
     const subscription = runner.logger.subscribe((entry) => entry.level === 'info' && info.push(entry.message));
     await runner.runSchematic('realtime-upgrade', { skipInstall: true }, tree);
     subscription.unsubscribe();
-    expect(info.join('\n')).toMatch(/records no realtime-gateway features.*nest g realtime-gateway <name>/s);
+    expect(info.join('\n')).toMatch(/Found no realtime-gateway features.*nest g realtime-gateway <name>/s);
+  });
+});
+
+const EARLIER_RELEASE_FIXTURES = join(__dirname, '../fixtures/earlier-release');
+
+/** What the release before records (e55e5d5) generated there, for a Nest 12 app with a `chat` gateway. */
+function earlierReleaseFile(name: string): string {
+  return readFileSync(join(EARLIER_RELEASE_FIXTURES, `${name}.txt`), 'utf-8');
+}
+
+describe('realtime-upgrade in an app generated before files were recorded', () => {
+  let tree: UnitTestTree;
+  let current: Record<string, string>;
+
+  beforeEach(async () => {
+    tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+    tree = await runner.runSchematic('realtime-gateway', { name: 'chat', skipInstall: true }, tree);
+    current = snapshot(tree);
+    const {
+      generated: _generated,
+      features: _features,
+      ...settings
+    } = JSON.parse(tree.readContent('/nest-realtime.json')) as Record<string, unknown>;
+    tree.overwrite('/nest-realtime.json', JSON.stringify(settings, null, 2));
+    tree.overwrite('/src/realtime/realtime.config.ts', earlierReleaseFile('realtime.config.ts'));
+    tree.overwrite('/src/chat/chat.gateway.ts', earlierReleaseFile('chat.gateway.ts'));
+  });
+
+  it('updates what that release generated, found by its output, and keeps what the team edited', async () => {
+    tree.overwrite('/src/realtime/redis.config.ts', '// tuned by the team\n');
+    // Reformatted by the team's own formatter: still as generated.
+    tree.overwrite('/src/chat/chat.gateway.ts', earlierReleaseFile('chat.gateway.ts').replace(/\n\n/g, '\n'));
+
+    const { info, warnings } = await upgrade(tree);
+
+    expect(tree.readContent('/src/realtime/realtime.config.ts')).toBe(current['/src/realtime/realtime.config.ts']);
+    expect(tree.readContent('/src/chat/chat.gateway.ts')).toBe(current['/src/chat/chat.gateway.ts']);
+    expect(info).toEqual(
+      expect.arrayContaining([
+        'Upgrading features generated before nest-realtime.json recorded them: chat (/chat).',
+        'Updated /src/realtime/realtime.config.ts: nobody had edited it since it was generated.',
+        'Updated /src/chat/chat.gateway.ts: nobody had edited it since it was generated.',
+      ]),
+    );
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^Kept \/src\/realtime\/redis\.config\.ts: it differs from this release's version, and it is neither recorded/,
+      ),
+    ]);
+    expect(tree.readContent('/src/realtime/redis.config.ts.new')).toBe(current['/src/realtime/redis.config.ts']);
+    // Recorded now, so the next release upgrades it by its hash.
+    expect(JSON.parse(tree.readContent('/nest-realtime.json')).features).toEqual({
+      'src/chat': { name: 'chat', namespace: '/chat', spec: true, skipImport: true },
+    });
+  });
+
+  it('keeps a file of that release that was edited', async () => {
+    const edited = earlierReleaseFile('chat.gateway.ts').replace("'/chat'", "'/support'");
+    tree.overwrite('/src/chat/chat.gateway.ts', edited);
+
+    const { warnings } = await upgrade(tree);
+
+    expect(tree.readContent('/src/chat/chat.gateway.ts')).toBe(edited);
+    expect(warnings.join('\n')).toContain('Kept /src/chat/chat.gateway.ts');
   });
 });

@@ -64,7 +64,7 @@ describe('renderTemplates', () => {
     const warnings = await render(tree);
     expect(tree.readContent('/src/x/live-score.greeting.ts')).toBe('edited by the user\n');
     expect(warnings).toEqual([
-      'Kept /src/x/live-score.greeting.ts: it differs from the generated version. Use --force to overwrite it.',
+      "Kept /src/x/live-score.greeting.ts: it was edited since it was generated. Use --force to overwrite it with this release's version.",
     ]);
   });
 
