@@ -1,6 +1,8 @@
 /**
  * The generated-app harness: fresh Nest 11 and Nest 12 apps, our packed package, the real Nest CLI, and the
- * host's own build, lint and tests. Slow by nature, so it runs in band with generous timeouts.
+ * host's own build, lint and tests. Slow by nature, so timeouts are generous. Two files run side by side
+ * (`--maxWorkers=2`): much of a scenario is npm and the Nest CLI waiting on the registry and the disk, and
+ * what two files share (a scaffold per host, a Node install) is made once, under a lock (support/lock.ts).
  */
 module.exports = {
   rootDir: '../..',

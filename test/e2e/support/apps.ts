@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { HostMajor, NEST_CLI_VERSIONS } from './hosts';
 import type { NodeRuntime } from './node-runtimes';
+import { withLock } from './lock';
 import { run } from './shell';
 
 export function runDir(): string {
@@ -29,9 +30,11 @@ export function tarball(): string {
 export function freshApp(major: HostMajor, scenario: string, node?: NodeRuntime): string {
   const host = node ? `${major}-node${node.version}` : `${major}`;
   const scaffold = join(runDir(), `scaffold-${host}`, 'svc');
-  if (!existsSync(join(scaffold, 'node_modules'))) {
-    scaffoldApp(major, join(runDir(), `scaffold-${host}`), 'svc', node);
-  }
+  withLock(runDir(), `scaffold-${host}`, () => {
+    if (!existsSync(join(scaffold, 'node_modules'))) {
+      scaffoldApp(major, join(runDir(), `scaffold-${host}`), 'svc', node);
+    }
+  });
   // Same folder name as the package name: `nest g app` moves src/ to apps/<folder name>.
   const target = join(runDir(), `${scenario}-${host}`, 'svc');
   cpSync(scaffold, target, { recursive: true, verbatimSymlinks: true });

