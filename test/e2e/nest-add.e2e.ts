@@ -10,8 +10,8 @@ import { checkRunsUnder, installNode, NodeMajor, NodeRuntime } from './support/n
 
 /**
  * The Node each host runs this scenario under, besides the harness's own Node 20, on which
- * generated-app.e2e.ts runs both hosts: Nest 12 on Node 22 here and on Node 24 in node-hosts.e2e.ts, Nest 11
- * on Node 24.
+ * generated-app-nest11/12.e2e.ts run both hosts: Nest 12 on Node 22 here and on Node 24 in node-hosts.e2e.ts,
+ * Nest 11 on Node 24.
  */
 const NEST_ADD_NODE: Record<HostMajor, NodeMajor> = { 11: 24, 12: 22 };
 
