@@ -4,7 +4,7 @@ import { detectHostProject } from '../utils/host-project';
 import { useNestRealtimeCollection } from '../utils/nest-cli';
 import { normalizeNamespacePrefix, ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
 import { realtimeFeature } from '../realtime-gateway/index';
-import { featuresToUpgrade } from '../realtime-upgrade/earlier-features';
+import { featuresToUpgrade } from '../utils/earlier-features';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { Schema as NestAddOptions } from './schema';
 

@@ -2,7 +2,7 @@ import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics'
 import { realtimeFeature } from '../realtime-gateway/index';
 import { loadHostFormatter } from '../utils/formatting';
 import { detectHostProject } from '../utils/host-project';
-import { featuresToUpgrade } from './earlier-features';
+import { featuresToUpgrade } from '../utils/earlier-features';
 import { readProjectDefaults } from '../utils/project-defaults';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { Schema as RealtimeUpgradeOptions } from './schema';

@@ -41,16 +41,31 @@ export function addToModuleMetadata(
  * @nestjs/common under any local name. (@schematics/angular's getDecoratorMetadata only sees @angular/ imports.)
  */
 export function findModuleMetadata(source: ts.SourceFile): ts.ObjectLiteralExpression | undefined {
+  return findDecoratorMetadata(source, 'Module', '@nestjs/common');
+}
+
+/**
+ * The object literal passed to a class decorator of the file, where the decorator is imported from `from`
+ * under any local name.
+ *
+ * @example
+ * findDecoratorMetadata(source, 'WebSocketGateway', '@nestjs/websockets'); // { namespace: '/chat' }
+ */
+export function findDecoratorMetadata(
+  source: ts.SourceFile,
+  decoratorName: string,
+  from: string,
+): ts.ObjectLiteralExpression | undefined {
   const localNames = new Set<string>();
   for (const statement of source.statements) {
     const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
-    const fromNestCommon =
+    const fromPackage =
       ts.isImportDeclaration(statement) &&
       ts.isStringLiteral(statement.moduleSpecifier) &&
-      statement.moduleSpecifier.text === '@nestjs/common';
-    if (fromNestCommon && bindings && ts.isNamedImports(bindings)) {
+      statement.moduleSpecifier.text === from;
+    if (fromPackage && bindings && ts.isNamedImports(bindings)) {
       bindings.elements
-        .filter((element) => (element.propertyName ?? element.name).text === 'Module')
+        .filter((element) => (element.propertyName ?? element.name).text === decoratorName)
         .forEach((element) => localNames.add(element.name.text));
     }
   }
@@ -74,6 +89,18 @@ export function findModuleMetadata(source: ts.SourceFile): ts.ObjectLiteralExpre
   return undefined;
 }
 
+/** The value of `name: ...` in an object literal, when it is a plain property assignment. */
+export function findProperty(
+  source: ts.SourceFile,
+  literal: ts.ObjectLiteralExpression,
+  name: string,
+): ts.Expression | undefined {
+  return literal.properties.find(
+    (candidate): candidate is ts.PropertyAssignment =>
+      ts.isPropertyAssignment(candidate) && candidate.name.getText(source) === name,
+  )?.initializer;
+}
+
 function addToMetadataArray(
   source: ts.SourceFile,
   modulePath: string,
@@ -81,14 +108,10 @@ function addToMetadataArray(
   field: ModuleMetadataField,
   symbol: string,
 ): Change {
-  const property = metadata.properties.find(
-    (candidate): candidate is ts.PropertyAssignment =>
-      ts.isPropertyAssignment(candidate) && candidate.name.getText(source) === field,
-  );
-  if (!property) {
+  const array = findProperty(source, metadata, field);
+  if (!array) {
     return insertProperty(source, modulePath, metadata, `${field}: [${symbol}]`);
   }
-  const array = property.initializer;
   if (!ts.isArrayLiteralExpression(array)) {
     throw new SchematicsException(
       `"${field}" in ${modulePath} is not an array literal, so ${symbol} cannot be added safely. ` +

@@ -21,6 +21,12 @@ async function upgrade(tree: UnitTestTree): Promise<{ info: string[]; warnings: 
   return { info, warnings };
 }
 
+/** A Nest 12 app after `nest add` and `realtime-gateway <name>`. */
+async function appWithGateway(name: string): Promise<UnitTestTree> {
+  const tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+  return runner.runSchematic('realtime-gateway', { name, skipInstall: true }, tree);
+}
+
 /** Makes a file look as an earlier release generated it: other content, recorded as generated. */
 function asEarlierRelease(tree: UnitTestTree, path: string): void {
   const earlier = `${tree.readContent(path)}\n// as an earlier release wrote it\n`;
@@ -33,8 +39,7 @@ describe('realtime-upgrade', () => {
   let current: Record<string, string>;
 
   beforeEach(async () => {
-    tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
-    tree = await runner.runSchematic('realtime-gateway', { name: 'admin/chat', skipInstall: true }, tree);
+    tree = await appWithGateway('admin/chat');
     current = snapshot(tree);
   });
 
@@ -104,8 +109,7 @@ describe('realtime-upgrade in an app generated before files were recorded', () =
   let current: Record<string, string>;
 
   beforeEach(async () => {
-    tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
-    tree = await runner.runSchematic('realtime-gateway', { name: 'chat', skipInstall: true }, tree);
+    tree = await appWithGateway('chat');
     current = snapshot(tree);
     const {
       generated: _generated,

@@ -1,9 +1,10 @@
 import { Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
-import { readRecordedFeatures, RecordedFeature } from '../utils/generated-files';
-import { HostProject } from '../utils/host-project';
-import { KIT_FOLDER } from '../utils/realtime-kit';
-import { ts } from '../utils/typescript';
+import { readRecordedFeatures, RecordedFeature } from './generated-files';
+import { HostProject } from './host-project';
+import { findDecoratorMetadata, findProperty } from './module-metadata';
+import { KIT_FOLDER } from './realtime-kit';
+import { ts } from './typescript';
 
 /**
  * The features of a project that an upgrade renders again: those nest-realtime.json records, or, in an app
@@ -54,27 +55,7 @@ function kitGatewayNamespace(path: string, source: string): string | undefined {
       ts.isStringLiteral(statement.moduleSpecifier) &&
       statement.moduleSpecifier.text.startsWith(`../${KIT_FOLDER}/`),
   );
-  if (!importsKit) {
-    return undefined;
-  }
-  for (const statement of file.statements.filter(ts.isClassDeclaration)) {
-    for (const decorator of ts.getDecorators(statement) ?? []) {
-      const call = decorator.expression;
-      const options =
-        ts.isCallExpression(call) && ts.isIdentifier(call.expression) && call.expression.text === 'WebSocketGateway'
-          ? call.arguments[0]
-          : undefined;
-      const namespace =
-        options && ts.isObjectLiteralExpression(options)
-          ? options.properties.find(
-              (property): property is ts.PropertyAssignment =>
-                ts.isPropertyAssignment(property) && property.name.getText(file) === 'namespace',
-            )?.initializer
-          : undefined;
-      if (namespace && ts.isStringLiteralLike(namespace)) {
-        return namespace.text;
-      }
-    }
-  }
-  return undefined;
+  const metadata = importsKit ? findDecoratorMetadata(file, 'WebSocketGateway', '@nestjs/websockets') : undefined;
+  const namespace = metadata && findProperty(file, metadata, 'namespace');
+  return namespace && ts.isStringLiteralLike(namespace) ? namespace.text : undefined;
 }
