@@ -1,15 +1,6 @@
-/**
- * The `presence` event: who joined, left or went offline in one room since
- * the last batch. Sent to the room's members only.
- */
-export interface PresenceEvent {
-  roomId: string;
-  joined: string[];
-  /** Left the room; still connected. */
-  left: string[];
-  /** Left the room because their last socket anywhere disconnected. */
-  offline: string[];
-}
+import type { PresenceEvent } from './realtime.contract.js';
+
+export type { PresenceEvent } from './realtime.contract.js';
 
 export type PresenceChange = 'joined' | 'left' | 'offline';
 

@@ -1,56 +1,12 @@
 import { WsException } from '@nestjs/websockets';
+import { RealtimeErrorCode, type ErrorPayload } from './realtime.contract.js';
 
-/**
- * Machine-readable code of every error a client receives. Clients switch on
- * the code; the message is for people and may change.
- *
- * @example
- * const ack = await socket.emitWithAck('joinRoom', { roomId });
- * if (ack.status === 'error' && ack.code === RealtimeErrorCode.RateLimited) {
- *   setTimeout(retry, ack.retryAfterMs);
- * }
- */
-export const RealtimeErrorCode = {
-  /** The payload failed validation; `fields` says which field and why. */
-  ValidationFailed: 'VALIDATION_FAILED',
-  /** The event is malformed in a way no field explains (e.g. a handler's own check). */
-  BadRequest: 'BAD_REQUEST',
-  /** No valid token, or the token expired. */
-  Unauthorized: 'UNAUTHORIZED',
-  /** Authenticated, but not allowed to do this (e.g. send to a room not joined). */
-  Forbidden: 'FORBIDDEN',
-  NotFound: 'NOT_FOUND',
-  /** Too many events; `retryAfterMs` says when to try again. */
-  RateLimited: 'RATE_LIMITED',
-  /** A size or count limit: payload shape, rooms per socket, sockets per user. */
-  LimitExceeded: 'LIMIT_EXCEEDED',
-  /** The server failed; nothing about the cause is disclosed. */
-  Internal: 'INTERNAL',
-} as const;
-
-export type RealtimeErrorCode =
-  (typeof RealtimeErrorCode)[keyof typeof RealtimeErrorCode];
-
-/** One invalid field of a payload, with class-validator's constraint messages. */
-export interface FieldError {
-  /** Dotted path of the field, e.g. `content` or `items[2].name`. */
-  field: string;
-  /** Constraint name to message, e.g. `{ isLength: 'content must be …' }`. */
-  constraints: Record<string, string>;
-}
-
-/**
- * What a client receives for a failed event: as the ack when it sent one,
- * otherwise as the `exception` event. Never both.
- */
-export interface ErrorPayload {
-  status: 'error';
-  code: RealtimeErrorCode;
-  message: string;
-  fields?: FieldError[];
-  /** With RATE_LIMITED: milliseconds before the client may try again. */
-  retryAfterMs?: number;
-}
+// Clients import these from the contract; server code may keep importing them from here.
+export {
+  RealtimeErrorCode,
+  type ErrorPayload,
+  type FieldError,
+} from './realtime.contract.js';
 
 type ErrorDetails = Pick<ErrorPayload, 'fields' | 'retryAfterMs'>;
 
