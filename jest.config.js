@@ -6,6 +6,8 @@
  */
 module.exports = {
   testEnvironment: 'node',
+  // A schematic run formats some 60 files with Prettier: 1–3 s alone, more on a busy 2-core machine.
+  testTimeout: 30_000,
   roots: ['<rootDir>/test', '<rootDir>/templates/realtime-kit'],
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],

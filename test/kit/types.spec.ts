@@ -52,21 +52,132 @@ function writeOut(tree: UnitTestTree, major: FixtureMajor): string[] {
   });
 }
 
+/** Every diagnostic tsc reports for `files`, as `path:line message`. */
+function typeErrors(files: string[], options: ts.CompilerOptions = COMPILER_OPTIONS): string[] {
+  const program = ts.createProgram(files, options);
+  return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const where = diagnostic.file
+      ? `${diagnostic.file.fileName.slice(CHECK_ROOT.length + 1).replace(/^nest-\d+\//, '')}:${
+          diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1
+        }`
+      : '';
+    return `${where} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+  });
+}
+
+/** The generated app with one file edited, written out and type-checked. */
+async function errorsAfterEdit(major: FixtureMajor, path: string, edit: (source: string) => string) {
+  const tree = await generatedApp(major);
+  const source = tree.readContent(path);
+  const edited = edit(source);
+  expect(edited).not.toEqual(source);
+  tree.overwrite(path, edited);
+  return typeErrors(writeOut(tree, major));
+}
+
+/** What a frontend's bundler-resolved TypeScript sees: no Node types, no decorators. */
+const FRONTEND_OPTIONS: ts.CompilerOptions = {
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  target: ts.ScriptTarget.ES2022,
+  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+  types: [],
+  strict: true,
+  skipLibCheck: true,
+  noEmit: true,
+};
+
 describe.each([11, 12] as FixtureMajor[])('the generated code of a Nest %i app', (major) => {
   it('type-checks strictly: kit, feature and specs', async () => {
     const files = writeOut(await generatedApp(major), major);
     expect(files.length).toBeGreaterThan(30);
 
-    const program = ts.createProgram(files, COMPILER_OPTIONS);
-    const errors = ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-      const where = diagnostic.file
-        ? `${diagnostic.file.fileName.slice(CHECK_ROOT.length + 1)}:${
-            diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1
-          }`
-        : '';
-      return `${where} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+    expect(typeErrors(files)).toEqual([]);
+  });
+
+  it('fails to compile when a @SubscribeMessage name is not an event of the contract', async () => {
+    const errors = await errorsAfterEdit(major, '/src/chat/chat.gateway.ts', (source) =>
+      source.replace("@SubscribeMessage('sendMessage'", "@SubscribeMessage('sendMesage'"),
+    );
+
+    expect(errors).toContainEqual(
+      expect.stringMatching(/^src\/chat\/chat\.gateway\.ts:\d+ Argument of type '"sendMesage"' is not assignable/),
+    );
+  });
+
+  it('fails to compile when an event of the contract has no handler', async () => {
+    const errors = await errorsAfterEdit(major, '/src/chat/chat.events.ts', (source) =>
+      source.replace(
+        'export interface ClientToServerEvents extends RealtimeClientEvents {',
+        '$&\n  typing: (payload: RoomPayload) => void;',
+      ),
+    );
+
+    expect(errors).toContainEqual(
+      expect.stringMatching(
+        /^src\/chat\/chat\.gateway\.ts:\d+ Class 'ChatGateway' incorrectly implements .*\n.*'typing'/,
+      ),
+    );
+  });
+
+  it("fails to compile when a handler's ack does not match the contract", async () => {
+    const errors = await errorsAfterEdit(major, '/src/chat/chat.gateway.ts', (source) =>
+      source.replace("return { status: 'left', roomId };", "return { status: 'joined', roomId };"),
+    );
+
+    expect(errors).toContainEqual(
+      expect.stringMatching(/^src\/chat\/chat\.gateway\.ts:\d+ .*Type '"joined"' is not assignable to type '"left"'/s),
+    );
+  });
+
+  describe('a frontend importing only the contract and socket.io-client', () => {
+    function writeFrontend(tree: UnitTestTree, body: string): string[] {
+      const files = writeOut(tree, major);
+      const frontend = join(CHECK_ROOT, `nest-${major}`, 'frontend/chat-page.ts');
+      mkdirSync(dirname(frontend), { recursive: true });
+      writeFileSync(
+        frontend,
+        [
+          "import { io, type Socket } from 'socket.io-client';",
+          "import type { ClientToServerEvents, ServerToClientEvents } from '../src/chat/chat.events';",
+          '',
+          "const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io('https://api.example.com/chat');",
+          body,
+        ].join('\n'),
+      );
+      return [frontend, ...files.filter((file) => file.endsWith('chat.client.ts'))];
+    }
+
+    it('compiles, and pulls in no server code', async () => {
+      const files = writeFrontend(
+        await generatedApp(major),
+        [
+          "socket.on('newMessage', (message) => console.log(message.sender, message.content.toUpperCase()));",
+          "void socket.emitWithAck('sendMessage', { roomId: 'general', content: 'hi' }).then((ack) => {",
+          "  if (ack.status === 'error') console.warn(ack.code, ack.fields);",
+          '  else console.log(ack.messageId);',
+          '});',
+        ].join('\n'),
+      );
+      const program = ts.createProgram(files, FRONTEND_OPTIONS);
+
+      expect(typeErrors(files, FRONTEND_OPTIONS)).toEqual([]);
+      const loaded = program.getSourceFiles().map((file) => file.fileName);
+      expect(loaded.filter((file) => /node_modules\/(@nestjs|socket\.io\/|class-validator)/.test(file))).toEqual([]);
+      expect(loaded.filter((file) => file.includes('/src/')).map((file) => file.slice(file.indexOf('/src/')))).toEqual(
+        expect.arrayContaining(['/src/chat/chat.events.ts', '/src/realtime/realtime.contract.ts']),
+      );
     });
 
-    expect(errors).toEqual([]);
+    it('fails to compile an emit with a wrong payload type', async () => {
+      const files = writeFrontend(
+        await generatedApp(major),
+        "void socket.emitWithAck('sendMessage', { roomId: 'general', content: 42 });",
+      );
+
+      expect(typeErrors(files, FRONTEND_OPTIONS)).toContainEqual(
+        expect.stringMatching(/frontend\/chat-page\.ts:5 .*Type 'number' is not assignable to type 'string'/s),
+      );
+    });
   });
 });
