@@ -81,6 +81,8 @@ export interface RecordedFeature {
   specFileSuffix?: string;
   skipImport?: boolean;
   module?: string;
+  /** Events realtime-event added, by name: `handle` (client to server) or `emit`. */
+  events?: Record<string, 'handle' | 'emit'>;
 }
 
 /** Key of the features in nest-realtime.json: feature folder -> the options it was generated with. */
@@ -93,12 +95,16 @@ export function readRecordedFeatures(tree: Tree): RecordedFeature[] {
   return features && typeof features === 'object' ? Object.values(features as Record<string, RecordedFeature>) : [];
 }
 
-/** Records (or replaces) the options of the feature generated in `featureDir`; unchanged when already so. */
+/**
+ * Records (or replaces) the options of the feature generated in `featureDir`, keeping the events recorded
+ * for it unless `feature` lists them; unchanged when already so.
+ */
 export function recordFeature(tree: Tree, featureDir: string, feature: RecordedFeature): void {
   const settings = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
   const features = { ...(settings?.[FEATURES_KEY] as Record<string, RecordedFeature> | undefined) };
+  const events = feature.events ?? features[recordKey(featureDir)]?.events;
   // Undefined options stay out of the file.
-  features[recordKey(featureDir)] = JSON.parse(JSON.stringify(feature)) as RecordedFeature;
+  features[recordKey(featureDir)] = JSON.parse(JSON.stringify({ ...feature, events })) as RecordedFeature;
   const sorted = Object.fromEntries(Object.entries(features).sort(([a], [b]) => a.localeCompare(b)));
   updateProjectSettings(tree, { [FEATURES_KEY]: sorted });
 }

@@ -46,17 +46,18 @@ export function findModuleMetadata(source: ts.SourceFile): ts.ObjectLiteralExpre
 
 /**
  * The object literal passed to a class decorator of the file, where the decorator is imported from `from`
- * under any local name.
+ * under any local name; without `from`, a decorator the file declares itself under that name.
  *
  * @example
  * findDecoratorMetadata(source, 'WebSocketGateway', '@nestjs/websockets'); // { namespace: '/chat' }
+ * findDecoratorMetadata(source, 'ServerEvents'); // { newMessage: NewMessageDto, ... }
  */
 export function findDecoratorMetadata(
   source: ts.SourceFile,
   decoratorName: string,
-  from: string,
+  from?: string,
 ): ts.ObjectLiteralExpression | undefined {
-  const localNames = new Set<string>();
+  const localNames = new Set<string>(from === undefined ? [decoratorName] : []);
   for (const statement of source.statements) {
     const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
     const fromPackage =

@@ -123,7 +123,13 @@ function listTemplates(dir: string): string[] {
   });
 }
 
-async function formatOrKeep(format: SourceFormatter, path: string, content: string, context: SchematicContext) {
+/** The host-formatted content, or the content as it is (with a warning) when the host's formatter fails. */
+export async function formatOrKeep(
+  format: SourceFormatter,
+  path: string,
+  content: string,
+  context: SchematicContext,
+): Promise<string> {
   try {
     return await format(path, content);
   } catch (error) {

@@ -1,0 +1,206 @@
+import { strings } from '@angular-devkit/core';
+import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { posix } from 'node:path';
+import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
+import { detectHostProject, HostProject } from '../utils/host-project';
+import { readRecordedFeatures, recordFeature, RecordedFeature } from '../utils/generated-files';
+import { findInterface, memberNames } from '../utils/source-edits';
+import { parseFeatureName } from '../utils/feature-name';
+import { kitDirectory } from '../utils/realtime-kit';
+import { relativeImport } from '../utils/paths';
+import { formatOrKeep, renderTemplates, withSpecFileSuffix } from '../utils/templates';
+import { readSourceFile } from '../utils/typescript';
+import { CLIENT_EVENTS, EventEdit, eventEdits, FeatureFiles, SERVER_EVENTS } from './event-edits';
+import { EventDirection, EventNames, parseEventName } from './event-name';
+import { Schema as RealtimeEventOptions } from './schema';
+
+/** Everything the rules need, derived once from the options and the host tree. */
+export interface EventPlan {
+  host: HostProject;
+  /** What nest-realtime.json records of the gateway's feature. */
+  recorded: RecordedFeature;
+  direction: EventDirection;
+  event: EventNames;
+  feature: { className: string; fileName: string; propertyName: string; dir: string };
+  files: FeatureFiles;
+  /** The kit folder as a feature file imports it (`../realtime`). */
+  kitImport: string;
+  /** The kit folder as `file` imports it. */
+  kitImportFrom(file: string): string;
+  /** The feature folder as `file` imports it. */
+  featureImportFrom(file: string): string;
+  /** Whether to add the unit and e2e tests: the feature has specs and --spec is not false. */
+  specs: boolean;
+  format?: SourceFormatter;
+}
+
+/**
+ * `nest g realtime-event chat/typing [--type emit]`: adds one event to a gateway realtime-gateway generated,
+ * by AST: the contract's map entry and types, a DTO, the handler with its typed ack (or, for `emit`, the
+ * gateway's `@ServerEvents` entry and a service method), a unit test and an e2e test. Running it again
+ * changes nothing; an event of that name the command did not write is refused.
+ */
+export function realtimeEvent(options: RealtimeEventOptions): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const plan = planEvent(tree, options);
+    assertNameIsFree(tree, plan);
+    const pending = eventEdits(plan).filter((edit) => !edit.isDone(readSourceFile(tree, edit.path)));
+    if (pending.length === 0 && tree.exists(plan.files.dto)) {
+      context.logger.info(
+        `${plan.feature.dir} already has the ${plan.direction} event ${plan.event.name}: nothing to do.`,
+      );
+      return;
+    }
+    return chain([
+      renderEventDto(plan),
+      ...pending.map((edit) => applyEdit(plan, edit)),
+      (next: Tree) =>
+        recordFeature(next, plan.feature.dir, {
+          ...plan.recorded,
+          events: { ...plan.recorded.events, [plan.event.name]: plan.direction },
+        }),
+    ]);
+  };
+}
+
+/**
+ * Refuses a name the gateway's contract has already, unless realtime-event added it in the same direction
+ * (then running again completes or confirms it).
+ */
+function assertNameIsFree(tree: Tree, plan: EventPlan): void {
+  const { event, files, recorded } = plan;
+  if (recorded.events?.[event.name] === plan.direction) {
+    return;
+  }
+  const source = readSourceFile(tree, files.events);
+  const taken = [CLIENT_EVENTS, SERVER_EVENTS].find((map) => {
+    const declaration = findInterface(source, map);
+    return declaration !== undefined && memberNames(declaration).includes(event.name);
+  });
+  const other = recorded.events?.[event.name];
+  if (taken !== undefined || other !== undefined) {
+    throw new SchematicsException(
+      `${plan.feature.dir} already has an event "${event.name}"` +
+        (taken !== undefined ? ` (${taken} in ${files.events})` : ` (added as ${other})`) +
+        '. Pick another name, or remove that event first.',
+    );
+  }
+}
+
+function planEvent(tree: Tree, options: RealtimeEventOptions): EventPlan {
+  const direction = options.type ?? 'handle';
+  if (direction !== 'handle' && direction !== 'emit') {
+    throw new SchematicsException(
+      `--type "${String(direction)}" is not a direction: use handle (client to server) or emit.`,
+    );
+  }
+  const { gateway, event } = parseEventName(options.name, direction);
+  const host = detectHostProject(tree, options);
+  const recorded = findRecordedFeature(tree, host, gateway);
+  const featureName = parseFeatureName(recorded.name, recorded.path);
+  const dir = posix.join(host.sourceRoot, featureName.directory, recorded.flat ? '' : featureName.fileName);
+  const suffix = recorded.specFileSuffix ?? host.specFileSuffix;
+  const at = (name: string) => posix.join(dir, `${featureName.fileName}.${name}`);
+  const files: FeatureFiles = {
+    events: at('events.ts'),
+    gateway: at('gateway.ts'),
+    service: at('service.ts'),
+    unitSpec: at(withSpecFileSuffix('gateway.spec.ts', suffix)),
+    e2eSpec: posix.join(host.projectRoot, 'test', withSpecFileSuffix(`${featureName.fileName}.e2e-spec.ts`, suffix)),
+    dto: posix.join(dir, 'dto', `${event.fileName}.dto.ts`),
+  };
+  for (const path of [files.events, files.gateway]) {
+    if (!tree.exists(path)) {
+      throw new SchematicsException(
+        `${path} is missing: nest-realtime.json records the gateway "${gateway}" in ${dir}, but its files are gone. ` +
+          `Generate it again with nest g realtime-gateway ${recorded.name}.`,
+      );
+    }
+  }
+  assertCurrentShape(tree, files.gateway);
+  const specs =
+    options.spec !== false && recorded.spec !== false && tree.exists(files.unitSpec) && tree.exists(files.e2eSpec);
+  return {
+    host,
+    recorded,
+    direction,
+    event,
+    feature: { ...featureName, dir },
+    files,
+    kitImport: relativeImport(`${dir}/index.ts`, kitDirectory(host)),
+    kitImportFrom: (file) => relativeImport(file, kitDirectory(host)),
+    featureImportFrom: (file) => relativeImport(file, dir),
+    specs,
+    format: loadHostFormatter(process.cwd()),
+  };
+}
+
+/** The feature realtime-gateway recorded for `gateway` (its name as generated, e.g. chat or admin/ops). */
+function findRecordedFeature(tree: Tree, host: HostProject, gateway: string): RecordedFeature {
+  const features = readRecordedFeatures(tree);
+  const wanted = gateway
+    .split('/')
+    .map((segment) => strings.dasherize(segment))
+    .join('/');
+  const found = features.find(
+    (feature) =>
+      feature.name
+        .split('/')
+        .map((segment) => strings.dasherize(segment))
+        .join('/') === wanted,
+  );
+  // `ops` for `admin/ops`, when only one gateway is named so.
+  const byLastName = features.filter((feature) => posix.basename(feature.name) === wanted);
+  const match = found ?? (byLastName.length === 1 ? byLastName[0] : undefined);
+  if (match) {
+    return match;
+  }
+  const handWritten = posix.join(host.sourceRoot, wanted, `${posix.basename(wanted)}.gateway.ts`);
+  if (tree.exists(handWritten)) {
+    throw new SchematicsException(
+      `${handWritten} was not generated by nest-realtime (nest-realtime.json does not record it), so ` +
+        'realtime-event will not edit it. If an earlier nest-realtime generated it, run nest g realtime-upgrade first.',
+    );
+  }
+  const known = features.map((feature) => feature.name);
+  throw new SchematicsException(
+    `No realtime gateway "${gateway}" in this project. ` +
+      (known.length > 0 ? `Generated gateways: ${known.join(', ')}. ` : 'nest-realtime.json records none yet. ') +
+      `Generate it first with nest g realtime-gateway ${gateway}.`,
+  );
+}
+
+/** Gateways generated before the typed contract have no `realtimeEvents` to hang events on. */
+function assertCurrentShape(tree: Tree, gatewayPath: string): void {
+  const text = tree.readText(gatewayPath);
+  if (!/\brealtimeEvents\s*</.test(text) || !/\bClientEventHandlers\s*</.test(text)) {
+    throw new SchematicsException(
+      `${gatewayPath} predates the typed event contract (no realtimeEvents<…>() and ClientEventHandlers). ` +
+        'Run nest g realtime-upgrade to bring it up to date, then add the event.',
+    );
+  }
+}
+
+function renderEventDto(plan: EventPlan): Rule {
+  const { event, feature, host } = plan;
+  return renderTemplates({
+    templateDir: 'realtime-event',
+    targetDir: feature.dir,
+    data: {
+      fileName: event.fileName,
+      featureFile: feature.fileName,
+      importExtension: host.importExtension,
+      emit: plan.direction === 'emit',
+      event: event.name,
+      ...event.types,
+    },
+    format: plan.format,
+  });
+}
+
+function applyEdit(plan: EventPlan, edit: EventEdit): Rule {
+  return async (tree: Tree, context: SchematicContext) => {
+    const edited = edit.apply(readSourceFile(tree, edit.path));
+    tree.overwrite(edit.path, plan.format ? await formatOrKeep(plan.format, edit.path, edited, context) : edited);
+  };
+}
