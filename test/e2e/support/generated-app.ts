@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChatContract, checkSharedDrain } from './chat-contract';
+import { checkFrontendContract } from './api-growth';
 import { checkJwksContract } from './jwks-contract';
 import { freshApp, installPackage, nest, snapshotSources } from './apps';
 import { HostMajor, STRICT_LINT } from './hosts';
@@ -73,6 +74,10 @@ export function describeGeneratedApp(major: HostMajor): void {
       const output = run('npm', ['run', 'test:e2e'], app);
       expect(output).toMatch(/chat\.e2e-spec/);
       recordTestCounts(`Nest ${major} e2e`, output);
+    });
+
+    it('gives a frontend a contract that compiles, and refuses a wrong payload type', () => {
+      checkFrontendContract(app, `Nest ${major}`);
     });
 
     it('changes nothing on disk when the schematic runs again', () => {
