@@ -339,6 +339,20 @@ describe('buildAsyncApiDocument', () => {
     );
   });
 
+  it('names the gateway and event whose declared class is missing', async () => {
+    @WebSocketGateway({ namespace: '/broken' })
+    @ServerEvents({ posted: undefined as unknown as typeof PostedEventDto })
+    class BrokenGateway {}
+    const module = await Test.createTestingModule({
+      providers: [BrokenGateway],
+    }).compile();
+
+    expect(() => buildAsyncApiDocument(module, { auth: HS256 })).toThrow(
+      '"posted" in @ServerEvents of BrokenGateway is undefined, not a class.',
+    );
+    await module.close();
+  });
+
   it('takes the server and title from the options', async () => {
     const document = await documentOf({
       auth: HS256,

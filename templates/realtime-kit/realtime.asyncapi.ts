@@ -155,22 +155,32 @@ function describeGateway(gateway: Type): GatewayDescription {
     ) {
       continue;
     }
-    const event: unknown = Reflect.getMetadata(MESSAGE_METADATA, handler);
+    const event = String(Reflect.getMetadata(MESSAGE_METADATA, handler));
+    const ack: unknown = Reflect.getMetadata(ACK_CLASS_METADATA, handler);
     clientEvents.push({
-      event: String(event),
+      event,
       method,
       payload: payloadType(gateway, method),
-      ack: Reflect.getMetadata(ACK_CLASS_METADATA, handler) as Type | undefined,
+      ack:
+        ack === undefined
+          ? undefined
+          : documentedClass(ack, `the ack of ${gateway.name}.${method}`),
     });
   }
   const declaredServerEvents = (Reflect.getMetadata(
     SERVER_EVENT_CLASSES_METADATA,
     gateway,
-  ) ?? {}) as Record<string, Type>;
+  ) ?? {}) as Record<string, unknown>;
   const serverEvents = Object.entries({
     ...declaredServerEvents,
     ...KIT_SERVER_EVENTS,
-  }).map(([event, payload]) => ({ event, payload }));
+  }).map(([event, payload]) => ({
+    event,
+    payload: documentedClass(
+      payload,
+      `"${event}" in @ServerEvents of ${gateway.name}`,
+    ),
+  }));
   return {
     gateway,
     namespace,
@@ -178,6 +188,16 @@ function describeGateway(gateway: Type): GatewayDescription {
     clientEvents,
     serverEvents,
   };
+}
+
+/** A class the document describes; anything else is a mistake in the gateway, named in the error. */
+function documentedClass(value: unknown, what: string): Type {
+  if (typeof value !== 'function') {
+    throw new TypeError(
+      `${what} is ${String(value)}, not a class. Give it the payload's class (a class imported in a cycle is still undefined when the decorator runs).`,
+    );
+  }
+  return value as Type;
 }
 
 /** The declared type of the handler's `@MessageBody()` parameter. */
