@@ -3,6 +3,7 @@ import { JSONFile } from '@schematics/angular/utility/json-file';
 import { posix } from 'node:path';
 import { SourceFormatter } from './formatting';
 import { HostProject, ModuleSystem } from './host-project';
+import { findRootModule } from './main-file';
 import { relativeImport } from './paths';
 import { kitDirectory } from './realtime-kit';
 import { renderTemplates, specFilter, withSpecFileSuffix } from './templates';
@@ -15,8 +16,6 @@ export const ASYNCAPI_SCRIPT = 'asyncapi';
 export const ASYNCAPI_ENTRY = 'asyncapi';
 
 const DOCUMENT_FILE = 'asyncapi.yaml';
-const APP_MODULE_FILE = 'app.module.ts';
-const APP_MODULE_CLASS = /export\s+class\s+AppModule\b/;
 const E2E_SPEC = 'asyncapi.e2e-spec.ts';
 
 export interface AsyncApiDocumentOptions {
@@ -52,8 +51,8 @@ export function asyncApiOutputPath(host: HostProject): string {
  * `npm run asyncapi`: the entry file that boots the app without listening and writes `asyncapi.yaml` from
  * the kit's `buildAsyncApiDocument`, an e2e spec that parses the document and checks it against every
  * gateway's events, and the npm script. Files follow `renderTemplates`' write policy; a different
- * `asyncapi` script the team already has is kept. An app without `AppModule` in its source root gets
- * none of it, and a message saying why.
+ * `asyncapi` script the team already has is kept. An app whose entry file does not say which module it boots
+ * gets none of it, and a message saying why.
  *
  * @example
  * chain([renderRealtimeKit(options), addAsyncApiDocument({ host })]);
@@ -61,11 +60,12 @@ export function asyncApiOutputPath(host: HostProject): string {
 export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const { host } = options;
-    const appModule = posix.join(host.sourceRoot, APP_MODULE_FILE);
-    if (!APP_MODULE_CLASS.test(tree.read(appModule)?.toString('utf-8') ?? '')) {
+    const rootModule = findRootModule(tree, host.mainPath);
+    if (rootModule === undefined) {
       context.logger.warn(
-        `No \`export class AppModule\` in ${appModule}, so the AsyncAPI document entry (${ASYNCAPI_ENTRY}.ts), ` +
-          `its e2e spec and the "${ASYNCAPI_SCRIPT}" script were not added. The kit's buildAsyncApiDocument(app) ` +
+        `Could not tell which module ${host.mainPath} boots (no \`NestFactory.create(<Module>)\` with the module ` +
+          `imported from a file of the app), so the AsyncAPI document entry (${ASYNCAPI_ENTRY}.ts), its e2e spec ` +
+          `and the "${ASYNCAPI_SCRIPT}" script were not added. The kit's buildAsyncApiDocument(app) ` +
           `(${kitDirectory(host)}/realtime.asyncapi.ts) describes the gateways of any Nest application context.`,
       );
       return;
@@ -79,7 +79,8 @@ export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
     };
     const fromFile = (file: string) => ({
       ...shared,
-      appModuleImport: relativeImport(file, appModule, host.importExtension),
+      rootModule: rootModule.className,
+      rootModuleImport: relativeImport(file, rootModule.path, host.importExtension),
       kitImport: relativeImport(file, kitDirectory(host)),
     });
     const rules = [
