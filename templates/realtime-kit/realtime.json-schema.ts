@@ -1,4 +1,6 @@
 import type { Type } from '@nestjs/common';
+// Reads the design types TypeScript emits; loaded here too, so the file works outside a Nest app.
+import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import {
   getMetadataStorage,
