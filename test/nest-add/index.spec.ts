@@ -28,10 +28,9 @@ function json<T>(tree: UnitTestTree, path: string): T {
 describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) => {
   let tree: UnitTestTree;
 
-  // The kit and npm run asyncapi's files, each formatted with Prettier, on a shared 2-core machine.
   beforeEach(async () => {
     tree = await nestAdd(createNestAppTree(major));
-  }, 30_000);
+  });
 
   it('writes the kit with the Redis adapter, pub/sub by default', () => {
     expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);

@@ -6,8 +6,6 @@ import { readSourceFile, ts } from '../../src/utils/typescript';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
-// A whole nest-add (the kit formatted with Prettier) per test, on a shared 2-core machine.
-const SCHEMATIC_TIMEOUT_MS = 60_000;
 
 function nestAdd(tree: UnitTestTree, options: Record<string, unknown> = {}): Promise<UnitTestTree> {
   return runner.runSchematic('nest-add', { skipInstall: true, ...options }, tree);
@@ -54,7 +52,7 @@ describe.each([11, 12] as FixtureMajor[])('npm run asyncapi in a Nest %i app', (
   // The tests read the app nest-add made; the last one runs it again.
   beforeAll(async () => {
     tree = await nestAdd(createNestAppTree(major));
-  }, SCHEMATIC_TIMEOUT_MS);
+  });
 
   it('adds the script that builds and runs the entry', () => {
     expect(scripts(tree)[ASYNCAPI_SCRIPT]).toBe(`nest build && node dist/asyncapi${ext}`);
@@ -98,103 +96,79 @@ describe.each([11, 12] as FixtureMajor[])('npm run asyncapi in a Nest %i app', (
     expect(devDependencies).toMatchObject({ '@asyncapi/parser': expect.stringMatching(/^\^3\./), yaml: '^2.9.1' });
   });
 
-  it(
-    'changes nothing when it runs again',
-    async () => {
-      const before = snapshot(tree);
-      await nestAdd(tree);
-      expect(snapshot(tree)).toEqual(before);
-    },
-    SCHEMATIC_TIMEOUT_MS,
-  );
+  it('changes nothing when it runs again', async () => {
+    const before = snapshot(tree);
+    await nestAdd(tree);
+    expect(snapshot(tree)).toEqual(before);
+  });
 });
 
 describe('the asyncapi script', () => {
-  it(
-    'keeps an asyncapi script of its own and says how to run ours',
-    async () => {
-      const tree = createNestAppTree(11);
-      const manifest = JSON.parse(tree.readContent('/package.json')) as { scripts: Record<string, string> };
-      manifest.scripts.asyncapi = 'asyncapi generate fromTemplate spec.yaml';
-      tree.overwrite('/package.json', JSON.stringify(manifest, null, 2) + '\n');
+  it('keeps an asyncapi script of its own and says how to run ours', async () => {
+    const tree = createNestAppTree(11);
+    const manifest = JSON.parse(tree.readContent('/package.json')) as { scripts: Record<string, string> };
+    manifest.scripts.asyncapi = 'asyncapi generate fromTemplate spec.yaml';
+    tree.overwrite('/package.json', JSON.stringify(manifest, null, 2) + '\n');
 
-      const messages = await warnings(() => nestAdd(tree));
+    const messages = await warnings(() => nestAdd(tree));
 
-      expect(scripts(tree).asyncapi).toBe('asyncapi generate fromTemplate spec.yaml');
-      expect(messages).toEqual(
-        expect.arrayContaining([expect.stringContaining('run `nest build && node dist/asyncapi`')]),
-      );
-    },
-    SCHEMATIC_TIMEOUT_MS,
-  );
+    expect(scripts(tree).asyncapi).toBe('asyncapi generate fromTemplate spec.yaml');
+    expect(messages).toEqual(
+      expect.arrayContaining([expect.stringContaining('run `nest build && node dist/asyncapi`')]),
+    );
+  });
 
-  it(
-    'starts the entry of a monorepo project and writes beside its sources',
-    async () => {
-      const tree = createNestAppTree(11);
-      addMonorepoApp(tree, 'admin');
+  it('starts the entry of a monorepo project and writes beside its sources', async () => {
+    const tree = createNestAppTree(11);
+    addMonorepoApp(tree, 'admin');
 
-      await nestAdd(tree, { project: 'admin' });
+    await nestAdd(tree, { project: 'admin' });
 
-      const host = detectHostProject(tree, { project: 'admin' });
-      expect(asyncApiScript(host)).toBe('nest start admin --entryFile asyncapi');
-      expect(scripts(tree).asyncapi).toBe('nest start admin --entryFile asyncapi');
-      expect(asyncApiOutputPath(host)).toBe('apps/admin/asyncapi.yaml');
-      expect(tree.readContent('/apps/admin/src/asyncapi.ts')).toContain("const OUTPUT = 'apps/admin/asyncapi.yaml';");
-      expect(tree.exists('/apps/admin/test/asyncapi.e2e-spec.ts')).toBe(true);
-    },
-    SCHEMATIC_TIMEOUT_MS,
-  );
+    const host = detectHostProject(tree, { project: 'admin' });
+    expect(asyncApiScript(host)).toBe('nest start admin --entryFile asyncapi');
+    expect(scripts(tree).asyncapi).toBe('nest start admin --entryFile asyncapi');
+    expect(asyncApiOutputPath(host)).toBe('apps/admin/asyncapi.yaml');
+    expect(tree.readContent('/apps/admin/src/asyncapi.ts')).toContain("const OUTPUT = 'apps/admin/asyncapi.yaml';");
+    expect(tree.exists('/apps/admin/test/asyncapi.e2e-spec.ts')).toBe(true);
+  });
 
-  it(
-    'ends the e2e spec in the host suffix',
-    async () => {
-      const tree = await nestAdd(createNestAppTree(12), { specFileSuffix: 'test' });
+  it('ends the e2e spec in the host suffix', async () => {
+    const tree = await nestAdd(createNestAppTree(12), { specFileSuffix: 'test' });
 
-      expect(tree.exists('/test/asyncapi.e2e-test.ts')).toBe(true);
-      expect(tree.exists('/test/asyncapi.e2e-spec.ts')).toBe(false);
-    },
-    SCHEMATIC_TIMEOUT_MS,
-  );
+    expect(tree.exists('/test/asyncapi.e2e-test.ts')).toBe(true);
+    expect(tree.exists('/test/asyncapi.e2e-spec.ts')).toBe(false);
+  });
 
-  it(
-    'boots the module main.ts boots, whatever its name',
-    async () => {
-      const tree = createNestAppTree(12);
-      tree.overwrite('/src/main.ts', tree.readContent('/src/main.ts').replace(/AppModule/g, 'RootModule'));
-      tree.overwrite(
-        '/src/app.module.ts',
-        tree.readContent('/src/app.module.ts').replace('class AppModule', 'class RootModule'),
-      );
+  it('boots the module main.ts boots, whatever its name', async () => {
+    const tree = createNestAppTree(12);
+    tree.overwrite('/src/main.ts', tree.readContent('/src/main.ts').replace(/AppModule/g, 'RootModule'));
+    tree.overwrite(
+      '/src/app.module.ts',
+      tree.readContent('/src/app.module.ts').replace('class AppModule', 'class RootModule'),
+    );
 
-      await nestAdd(tree);
+    await nestAdd(tree);
 
-      expect(tree.readContent('/src/asyncapi.ts')).toContain('createApplicationContext(RootModule');
-      expect(tree.readContent('/test/asyncapi.e2e-spec.ts')).toContain(
-        "import { RootModule } from '../src/app.module.js';",
-      );
-    },
-    SCHEMATIC_TIMEOUT_MS,
-  );
+    expect(tree.readContent('/src/asyncapi.ts')).toContain('createApplicationContext(RootModule');
+    expect(tree.readContent('/test/asyncapi.e2e-spec.ts')).toContain(
+      "import { RootModule } from '../src/app.module.js';",
+    );
+  });
 
-  it(
-    'adds nothing when main.ts does not say which module it boots, and says why',
-    async () => {
-      const tree = createNestAppTree(11);
-      tree.overwrite(
-        '/src/main.ts',
-        tree.readContent('/src/main.ts').replace('NestFactory.create(AppModule)', 'NestFactory.create(modules.root)'),
-      );
+  it('adds nothing when main.ts does not say which module it boots, and says why', async () => {
+    const tree = createNestAppTree(11);
+    tree.overwrite(
+      '/src/main.ts',
+      tree.readContent('/src/main.ts').replace('NestFactory.create(AppModule)', 'NestFactory.create(modules.root)'),
+    );
 
-      const messages = await warnings(() => nestAdd(tree));
+    const messages = await warnings(() => nestAdd(tree));
 
-      expect(tree.exists('/src/asyncapi.ts')).toBe(false);
-      expect(tree.exists('/test/asyncapi.e2e-spec.ts')).toBe(false);
-      expect(scripts(tree).asyncapi).toBeUndefined();
-      expect(messages).toEqual(
-        expect.arrayContaining([expect.stringContaining('Could not tell which module /src/main.ts boots')]),
-      );
-    },
-    SCHEMATIC_TIMEOUT_MS,
-  );
+    expect(tree.exists('/src/asyncapi.ts')).toBe(false);
+    expect(tree.exists('/test/asyncapi.e2e-spec.ts')).toBe(false);
+    expect(scripts(tree).asyncapi).toBeUndefined();
+    expect(messages).toEqual(
+      expect.arrayContaining([expect.stringContaining('Could not tell which module /src/main.ts boots')]),
+    );
+  });
 });
