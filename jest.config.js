@@ -11,6 +11,8 @@ module.exports = {
   roots: ['<rootDir>/test', '<rootDir>/templates/realtime-kit'],
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+  // A schematic run renders and formats the whole kit with Prettier: seconds each on a loaded 2-core machine.
+  testTimeout: 30_000,
   moduleNameMapper: {
     '^ora$': '<rootDir>/test/fixtures/ora.js',
     // The kit imports its own files as an ES module host does (`./realtime.auth.js`).

@@ -20,6 +20,8 @@ interface DependencySet {
  * adapters share the socket.io-adapter socket.io brings; ioredis 5 is the client they are tested with, and
  * it resubscribes by itself after a reconnect. jose verifies tokens: 6 is ESM-only, which a Nest 11 app's Jest
  * (CommonJS) cannot load, so Nest 11 apps get jose 5, still maintained, with the same API the kit uses.
+ * `npm run asyncapi` writes its document with yaml, and the specs parse it with @asyncapi/parser (CommonJS,
+ * which both majors load).
  */
 export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   11: {
@@ -38,7 +40,7 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       'socket.io': '4.8.3',
       'socket.io-parser': '~4.2.4',
     },
-    devDependencies: { 'socket.io-client': '^4.8.3' },
+    devDependencies: { '@asyncapi/parser': '^3.6.6', 'socket.io-client': '^4.8.3', yaml: '^2.9.1' },
   },
   12: {
     dependencies: {
@@ -56,7 +58,7 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       'socket.io': '4.8.3',
       'socket.io-parser': '~4.2.4',
     },
-    devDependencies: { 'socket.io-client': '^4.8.3' },
+    devDependencies: { '@asyncapi/parser': '^3.6.6', 'socket.io-client': '^4.8.3', yaml: '^2.9.1' },
   },
 };
 

@@ -1,6 +1,7 @@
 import { Tree } from '@angular-devkit/schematics';
 import { insertImport } from '@schematics/angular/utility/ast-utils';
 import { applyToUpdateRecorder } from '@schematics/angular/utility/change';
+import { posix } from 'node:path';
 import { readSourceFile, ts } from './typescript';
 
 /** What an `ensure…` edit did to the entry file. */
@@ -78,6 +79,48 @@ export function ensureRealtimeAdapter(tree: Tree, mainPath: string, importPath: 
     tree.commitUpdate(recorder);
   }
   return edit;
+}
+
+/** The module an entry file boots, and the file that declares it. */
+export interface RootModule {
+  className: string;
+  path: string;
+}
+
+/**
+ * The module `NestFactory.create(...)` boots in the entry file, found through the relative import of its
+ * class: `AppModule` in '/src/app.module.ts' for a fresh app, `AdminModule` for a monorepo's `nest g app admin`.
+ * Undefined when the entry file has another shape or the file is not in the tree.
+ *
+ * @example
+ * findRootModule(tree, '/src/main.ts'); // { className: 'AppModule', path: '/src/app.module.ts' }
+ */
+export function findRootModule(tree: Tree, mainPath: string): RootModule | undefined {
+  const source = readSourceFile(tree, mainPath);
+  const booted = findCalls(source, 'create')
+    .filter((call) => {
+      const callee = call.expression;
+      return ts.isPropertyAccessExpression(callee) && callee.expression.getText(source) === 'NestFactory';
+    })
+    .map((call) => call.arguments[0])
+    .find((argument) => argument !== undefined && ts.isIdentifier(argument));
+  if (booted === undefined) {
+    return undefined;
+  }
+  const className = booted.getText(source);
+  for (const statement of source.statements) {
+    const bindings = ts.isImportDeclaration(statement) ? statement.importClause?.namedBindings : undefined;
+    const imported =
+      bindings !== undefined &&
+      ts.isNamedImports(bindings) &&
+      bindings.elements.some((element) => element.name.text === className);
+    const specifier = imported ? (statement as ts.ImportDeclaration).moduleSpecifier : undefined;
+    if (specifier !== undefined && ts.isStringLiteral(specifier) && specifier.text.startsWith('.')) {
+      const path = `${posix.join(posix.dirname(mainPath), specifier.text.replace(/\.js$/, ''))}.ts`;
+      return tree.exists(path) ? { className, path } : undefined;
+    }
+  }
+  return undefined;
 }
 
 /** The kit function main.ts calls to pick the socket.io adapter at run time. */

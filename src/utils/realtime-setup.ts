@@ -1,4 +1,5 @@
 import { chain, Rule, Tree } from '@angular-devkit/schematics';
+import { addAsyncApiDocument } from './asyncapi-document';
 import { addRealtimeDependencies } from './dependencies';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
@@ -21,7 +22,8 @@ export interface RealtimeSetupOptions {
 /**
  * Makes sure the app is set up for realtime features, the same way whichever schematic runs first: the
  * dependencies for its Nest major, the `src/realtime/` kit, `main.ts` (the kit's adapter and graceful
- * shutdown) and `nest-realtime.json` with the project defaults. Every step is idempotent, so every
+ * shutdown), `npm run asyncapi` (its entry file, e2e spec and script) and `nest-realtime.json` with the
+ * project defaults. Every step is idempotent, so every
  * schematic calls it; only `nest add` also makes nest-cli.json name our collection.
  *
  * @example
@@ -41,6 +43,13 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
       offerBesideEdited: options.offerBesideEdited,
     }),
     bootstrapRealtime(host),
+    addAsyncApiDocument({
+      host,
+      spec: options.spec,
+      force: options.force,
+      format: options.format,
+      offerBesideEdited: options.offerBesideEdited,
+    }),
     (tree: Tree) => writeProjectDefaults(tree, defaults),
   ]);
 }

@@ -1,8 +1,8 @@
 import { HostTree } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
-import { ensureShutdownHooks, MainFileEdit, shutsDownOnEverySignal } from '../../src/utils/main-file';
+import { ensureShutdownHooks, findRootModule, MainFileEdit, shutsDownOnEverySignal } from '../../src/utils/main-file';
 import { readSourceFile, ts } from '../../src/utils/typescript';
-import { createNestAppTree } from '../fixtures/nest-app';
+import { addMonorepoApp, createNestAppTree } from '../fixtures/nest-app';
 
 /** The statements of bootstrap(), as text, read from the AST. */
 function bootstrapStatements(tree: UnitTestTree): string[] {
@@ -84,5 +84,43 @@ describe('ensureShutdownHooks', () => {
     tree.create('/src/main.ts', text);
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.NotUnderstood);
     expect(tree.readContent('/src/main.ts')).toBe(text);
+  });
+});
+
+describe('findRootModule', () => {
+  it.each([11, 12] as const)('finds the module a Nest %i main.ts boots, and its file', (major) => {
+    expect(findRootModule(createNestAppTree(major), '/src/main.ts')).toEqual({
+      className: 'AppModule',
+      path: '/src/app.module.ts',
+    });
+  });
+
+  it("finds a monorepo project's module below its own source root", () => {
+    const tree = createNestAppTree(11);
+    addMonorepoApp(tree, 'admin');
+    tree.overwrite(
+      '/apps/admin/src/main.ts',
+      tree
+        .readContent('/apps/admin/src/main.ts')
+        .replace(/AppModule/g, 'AdminModule')
+        .replace('./app.module', './admin.module'),
+    );
+    tree.create('/apps/admin/src/admin.module.ts', 'export class AdminModule {}\n');
+
+    expect(findRootModule(tree, '/apps/admin/src/main.ts')).toEqual({
+      className: 'AdminModule',
+      path: '/apps/admin/src/admin.module.ts',
+    });
+  });
+
+  it('is undefined when the booted module is no imported class, or its file is missing', () => {
+    const tree = createNestAppTree(11);
+    const main = tree.readContent('/src/main.ts');
+    tree.overwrite('/src/main.ts', main.replace('NestFactory.create(AppModule)', 'NestFactory.create(modules.root)'));
+    expect(findRootModule(tree, '/src/main.ts')).toBeUndefined();
+
+    tree.overwrite('/src/main.ts', main);
+    tree.delete('/src/app.module.ts');
+    expect(findRootModule(tree, '/src/main.ts')).toBeUndefined();
   });
 });
