@@ -209,17 +209,28 @@ function warnAboutUnmatchedSpecs(plan: GatewayPlan): Rule {
 }
 
 function registerFeatureModule(plan: GatewayPlan): Rule {
-  return (tree: Tree) => {
-    if (!plan.parentModule) {
+  return async (tree: Tree) => {
+    const { parentModule, format } = plan;
+    if (!parentModule) {
       return;
     }
+    const before = tree.read(parentModule)?.toString('utf-8') ?? '';
     const modulePath = posix.join(plan.featureDir, `${plan.feature.fileName}.module.ts`);
     addToModuleMetadata(
       tree,
-      plan.parentModule,
+      parentModule,
       'imports',
       `${plan.feature.className}Module`,
-      relativeImport(plan.parentModule, modulePath, plan.host.importExtension),
+      relativeImport(parentModule, modulePath, plan.host.importExtension),
     );
+    // A module the host's Prettier had formatted stays formatted (a longer `imports` list wraps);
+    // one in another style is left as the user keeps it.
+    const after = tree.read(parentModule)?.toString('utf-8') ?? '';
+    if (format && after !== before && (await format(parentModule, before)) === before) {
+      const formatted = await format(parentModule, after);
+      if (formatted !== after) {
+        tree.overwrite(parentModule, formatted);
+      }
+    }
   };
 }
