@@ -5,7 +5,7 @@ import * as ts from 'typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 
 /**
- * Type-checks the generated kit, a chat feature and their specs, as the host compiles them, in the unit
+ * Type-checks the generated kit, a feature of each gateway type and their specs, as the host compiles them, in the unit
  * run: a type error in a template fails here within seconds instead of in the harness minutes later. The
  * kit's runtime packages are our devDependencies (Nest 11's versions, jose 5); a host's own compile and
  * linter remain the harness's job.
@@ -32,9 +32,22 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   types: ['jest', 'node'],
 };
 
-async function generatedApp(major: FixtureMajor): Promise<UnitTestTree> {
-  const tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(major));
-  return runner.runSchematic('realtime-gateway', { name: 'chat', skipInstall: true }, tree);
+/** The features of the app under check: one of each gateway type. */
+const FEATURES = [
+  { name: 'chat', type: 'chat' },
+  { name: 'alerts', type: 'push' },
+  { name: 'ops', type: 'blank' },
+] as const;
+
+async function generatedApp(
+  major: FixtureMajor,
+  features: ReadonlyArray<(typeof FEATURES)[number]> = FEATURES.slice(0, 1),
+) {
+  let tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(major));
+  for (const { name, type } of features) {
+    tree = await runner.runSchematic('realtime-gateway', { name, type, skipInstall: true }, tree);
+  }
+  return tree;
 }
 
 function writeOut(tree: UnitTestTree, major: FixtureMajor): string[] {
@@ -43,7 +56,7 @@ function writeOut(tree: UnitTestTree, major: FixtureMajor): string[] {
   mkdirSync(dir, { recursive: true });
   // Nest 12 apps are ES modules; Nest 11 apps CommonJS.
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: major === 12 ? 'module' : 'commonjs' }));
-  const files = tree.files.filter((path) => /^\/(src\/(realtime|chat)|test)\/.*\.ts$/.test(path));
+  const files = tree.files.filter((path) => /^\/(src\/(realtime|chat|alerts|ops)|test)\/.*\.ts$/.test(path));
   return files.map((path) => {
     const target = join(dir, path);
     mkdirSync(dirname(target), { recursive: true });
@@ -88,9 +101,12 @@ const FRONTEND_OPTIONS: ts.CompilerOptions = {
 };
 
 describe.each([11, 12] as FixtureMajor[])('the generated code of a Nest %i app', (major) => {
-  it('type-checks strictly: kit, feature and specs', async () => {
-    const files = writeOut(await generatedApp(major), major);
-    expect(files.length).toBeGreaterThan(30);
+  it('type-checks strictly: kit, a feature of each type and their specs', async () => {
+    const files = writeOut(await generatedApp(major, FEATURES), major);
+    expect(files.length).toBeGreaterThan(50);
+    for (const { name } of FEATURES) {
+      expect(files.filter((file) => file.includes(`/src/${name}/`)).length).toBeGreaterThan(5);
+    }
 
     expect(typeErrors(files)).toEqual([]);
   });
