@@ -47,5 +47,6 @@ function resolveDefaults(stored: ProjectDefaults, options: NestAddOptions): Proj
         ? stored.namespacePrefix
         : normalizeNamespacePrefix(options.namespacePrefix),
     metrics: options.metrics ?? stored.metrics,
+    gatewayType: options.gatewayType ?? stored.gatewayType,
   };
 }

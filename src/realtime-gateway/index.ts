@@ -5,8 +5,15 @@ import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { absolute, detectHostProject, HostProject } from '../utils/host-project';
 import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
-import { ProjectDefaults, readProjectDefaults } from '../utils/project-defaults';
-import { recordFeature, RecordedFeature } from '../utils/generated-files';
+import {
+  GATEWAY_TYPES,
+  GatewayType,
+  isGatewayType,
+  ProjectDefaults,
+  readProjectDefaults,
+} from '../utils/project-defaults';
+import { recordedFeatureType, recordFeature, RecordedFeature } from '../utils/generated-files';
+import { addFeatureDependencies } from '../utils/dependencies';
 import { kitDirectory } from '../utils/realtime-kit';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { isEarlierReleaseOutput } from '../utils/earlier-releases';
@@ -19,6 +26,8 @@ interface GatewayPlan {
   host: HostProject;
   defaults: ProjectDefaults;
   feature: FeatureName;
+  /** The feature's shape: which template folders render it. */
+  type: GatewayType;
   namespace: string;
   featureDir: string;
   kitDir: string;
@@ -58,12 +67,15 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
  * nest-realtime.json records, after it upgraded the kit once.
  */
 export function realtimeFeature(options: RealtimeGatewayOptions, { offerBesideEdited = false } = {}): Rule {
-  return (tree: Tree) => writeFeature({ ...planGateway(tree, options), offerBesideEdited });
+  // A feature recorded before gateway types existed is a chat feature, whatever the project default says now.
+  return (tree: Tree) =>
+    writeFeature({ ...planGateway(tree, { ...options, type: options.type ?? 'chat' }), offerBesideEdited });
 }
 
 function writeFeature(plan: GatewayPlan): Rule {
   return chain([
     renderFeature(plan),
+    addFeatureDependencies({ type: plan.type, skipInstall: plan.options.skipInstall }),
     warnAboutUnmatchedSpecs(plan),
     registerFeatureModule(plan),
     (tree: Tree) => recordFeature(tree, plan.featureDir, recordedOptions(plan)),
@@ -71,9 +83,10 @@ function writeFeature(plan: GatewayPlan): Rule {
 }
 
 /** What realtime-upgrade needs to render this feature again: the options that shaped it, not one-off ones. */
-function recordedOptions({ options, namespace }: GatewayPlan): RecordedFeature {
+function recordedOptions({ options, type, namespace }: GatewayPlan): RecordedFeature {
   return {
     name: String(options.name),
+    type,
     namespace,
     path: options.path,
     flat: options.flat,
@@ -86,6 +99,7 @@ function recordedOptions({ options, namespace }: GatewayPlan): RecordedFeature {
 }
 
 function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
+  const type = parseGatewayType(options.type);
   const host = detectHostProject(tree, options);
   // The Nest CLI passes a name of digits as a number; it is refused as the string it was typed as.
   const feature = parseFeatureName(options.name === undefined ? undefined : String(options.name), options.path);
@@ -101,6 +115,7 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
     host,
     defaults,
     feature,
+    type: featureType(tree, featureDir, type) ?? defaults.gatewayType,
     namespace: normalizeNamespace(options.namespace ?? `${defaults.namespacePrefix}/${feature.fileName}`),
     featureDir,
     kitDir: kitDirectory(host),
@@ -110,6 +125,33 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
     format: loadHostFormatter(process.cwd()),
     options,
   };
+}
+
+/** `--type` as given, checked before anything is written (the upgrade passes what nest-realtime.json records). */
+function parseGatewayType(type: unknown): GatewayType | undefined {
+  if (type === undefined || isGatewayType(type)) {
+    return type;
+  }
+  throw new SchematicsException(
+    `--type "${String(type)}" is not a gateway type: use one of ${GATEWAY_TYPES.join(', ')} ` +
+      '(chat: rooms and messages; push: server-to-user notifications; blank: one example event).',
+  );
+}
+
+/**
+ * The type of a feature generated before keeps: run again without --type, `nest g realtime-gateway alerts`
+ * updates the push feature it is; with another --type it is refused, since rendering chat over a push
+ * feature would replace the files nobody edited and leave the others behind.
+ */
+function featureType(tree: Tree, featureDir: string, requested: GatewayType | undefined): GatewayType | undefined {
+  const recorded = recordedFeatureType(tree, featureDir);
+  if (recorded !== undefined && requested !== undefined && requested !== recorded) {
+    throw new SchematicsException(
+      `${featureDir} holds a ${recorded} feature (nest-realtime.json "features"), so --type ${requested} would ` +
+        `overwrite it. Generate the ${requested} feature under another name, or delete ${featureDir} and its record first.`,
+    );
+  }
+  return requested ?? recorded;
 }
 
 function resolveModuleOption(tree: Tree, host: HostProject, module: string): string {
@@ -134,6 +176,19 @@ function normalizeNamespace(namespace: string): string {
   return `/${trimmed.replace(/\/+$/, '')}`;
 }
 
+const CHAT_E2E_FOLDER = 'realtime-gateway/e2e';
+const E2E_HELPERS = 'realtime-testing.ts';
+
+/**
+ * Template folders of each type. Chat keeps the folders it always had: earlier releases' outputs
+ * (`templates/earlier-releases.json`) are keyed by these paths.
+ */
+const TEMPLATE_FOLDERS: Record<GatewayType, { feature: string; e2e: string }> = {
+  chat: { feature: 'realtime-gateway/feature', e2e: CHAT_E2E_FOLDER },
+  push: { feature: 'realtime-gateway/push/feature', e2e: 'realtime-gateway/push/e2e' },
+  blank: { feature: 'realtime-gateway/blank/feature', e2e: 'realtime-gateway/blank/e2e' },
+};
+
 function renderFeature(plan: GatewayPlan): Rule {
   const { host, feature, featureDir, kitDir, e2eDir } = plan;
   const data = {
@@ -157,32 +212,31 @@ function renderFeature(plan: GatewayPlan): Rule {
       propertyName: feature.propertyName,
       corsOriginsEnv: plan.defaults.corsOriginsEnv,
     });
-  const rules = [
+  const folders = TEMPLATE_FOLDERS[plan.type];
+  const render = (
+    templateDir: string,
+    targetDir: string,
+    templateData: Record<string, unknown>,
+    include = specFilter(plan.options.spec),
+  ) =>
     renderTemplates({
-      templateDir: 'realtime-gateway/feature',
-      targetDir: featureDir,
-      data,
+      templateDir,
+      targetDir,
+      data: templateData,
       force: plan.options.force,
-      include: specFilter(plan.options.spec),
+      include,
       format: plan.format,
       specFileSuffix: host.specFileSuffix,
       isEarlierOutput,
       offerBesideEdited: plan.offerBesideEdited,
-    }),
-  ];
+    });
+  const rules = [render(folders.feature, featureDir, data)];
   if (plan.options.spec !== false) {
-    rules.push(
-      renderTemplates({
-        templateDir: 'realtime-gateway/e2e',
-        targetDir: e2eDir,
-        data: e2eData,
-        force: plan.options.force,
-        format: plan.format,
-        specFileSuffix: host.specFileSuffix,
-        isEarlierOutput,
-        offerBesideEdited: plan.offerBesideEdited,
-      }),
-    );
+    rules.push(render(folders.e2e, e2eDir, e2eData));
+    if (folders.e2e !== CHAT_E2E_FOLDER) {
+      // The helpers every type's e2e specs share stay where chat's release history records them.
+      rules.push(render(CHAT_E2E_FOLDER, e2eDir, e2eData, (path) => path === E2E_HELPERS));
+    }
   }
   return chain(rules);
 }
@@ -209,17 +263,28 @@ function warnAboutUnmatchedSpecs(plan: GatewayPlan): Rule {
 }
 
 function registerFeatureModule(plan: GatewayPlan): Rule {
-  return (tree: Tree) => {
-    if (!plan.parentModule) {
+  return async (tree: Tree) => {
+    const { parentModule, format } = plan;
+    if (!parentModule) {
       return;
     }
+    const before = tree.read(parentModule)?.toString('utf-8') ?? '';
     const modulePath = posix.join(plan.featureDir, `${plan.feature.fileName}.module.ts`);
     addToModuleMetadata(
       tree,
-      plan.parentModule,
+      parentModule,
       'imports',
       `${plan.feature.className}Module`,
-      relativeImport(plan.parentModule, modulePath, plan.host.importExtension),
+      relativeImport(parentModule, modulePath, plan.host.importExtension),
     );
+    // A module the host's Prettier had formatted stays formatted (a longer `imports` list wraps);
+    // one in another style is left as the user keeps it.
+    const after = tree.read(parentModule)?.toString('utf-8') ?? '';
+    if (format && after !== before && (await format(parentModule, before)) === before) {
+      const formatted = await format(parentModule, after);
+      if (formatted !== after) {
+        tree.overwrite(parentModule, formatted);
+      }
+    }
   };
 }

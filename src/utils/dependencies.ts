@@ -7,6 +7,7 @@ import {
   InstallBehavior,
 } from '@schematics/angular/utility/dependency';
 import { NestMajor } from './host-project';
+import { GatewayType } from './project-defaults';
 
 interface DependencySet {
   dependencies: Record<string, string>;
@@ -97,6 +98,40 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
       keepTrailingNewline(packageJsonPath, tree.read(packageJsonPath)),
     ]);
   };
+}
+
+/**
+ * What one gateway type needs beyond the kit's dependencies, the same for both Nest majors. A push feature's
+ * emitter publishes from processes without sockets (workers, cron jobs) through `@socket.io/redis-emitter`,
+ * which speaks the pub/sub adapter's protocol.
+ */
+export const FEATURE_DEPENDENCIES: Record<GatewayType, Record<string, string>> = {
+  chat: {},
+  push: { '@socket.io/redis-emitter': '^5.1.0' },
+  blank: {},
+};
+
+/** Adds what a gateway type needs (see FEATURE_DEPENDENCIES); entries the host has are left alone. */
+export function addFeatureDependencies(options: {
+  type: GatewayType;
+  packageJsonPath?: string;
+  skipInstall?: boolean;
+}): Rule {
+  const packageJsonPath = options.packageJsonPath ?? '/package.json';
+  return (tree) =>
+    chain([
+      ...Object.entries(FEATURE_DEPENDENCIES[options.type])
+        .filter(([name]) => !getDependency(tree, name, packageJsonPath))
+        .map(([name, version]) =>
+          addDependency(name, version, {
+            type: DependencyType.Default,
+            install: options.skipInstall ? InstallBehavior.None : InstallBehavior.Auto,
+            existing: ExistingBehavior.Skip,
+            packageJsonPath,
+          }),
+        ),
+      keepTrailingNewline(packageJsonPath, tree.read(packageJsonPath)),
+    ]);
 }
 
 /** addDependency rewrites package.json without its final newline; put it back when the file had one. */

@@ -1,9 +1,15 @@
-import { Tree } from '@angular-devkit/schematics';
+import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from './host-project';
-import { PROJECT_DEFAULTS_PATH, updateProjectSettings } from './project-defaults';
+import {
+  GATEWAY_TYPES,
+  GatewayType,
+  isGatewayType,
+  PROJECT_DEFAULTS_PATH,
+  updateProjectSettings,
+} from './project-defaults';
 
 /** What `nest-realtime.json` records of each file we generated, so a later release knows it was not edited. */
 export interface GeneratedFileRecord {
@@ -73,6 +79,8 @@ export function recordGeneratedFiles(tree: Tree, written: ReadonlyMap<string, st
 /** The realtime-gateway options a feature was generated with, enough to render it again. */
 export interface RecordedFeature {
   name: string;
+  /** Absent in records made before gateway types: those features are chat. */
+  type?: GatewayType;
   namespace: string;
   path?: string;
   flat?: boolean;
@@ -88,11 +96,36 @@ export interface RecordedFeature {
 /** Key of the features in nest-realtime.json: feature folder -> the options it was generated with. */
 export const FEATURES_KEY = 'features';
 
-/** The features realtime-gateway recorded, for realtime-upgrade to render again. */
+/**
+ * The features realtime-gateway recorded, for realtime-upgrade to render again. A record naming a gateway type
+ * this release does not know is refused before anything is rendered.
+ */
 export function readRecordedFeatures(tree: Tree): RecordedFeature[] {
   const settings = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
   const features = settings?.[FEATURES_KEY];
-  return features && typeof features === 'object' ? Object.values(features as Record<string, RecordedFeature>) : [];
+  if (!features || typeof features !== 'object') {
+    return [];
+  }
+  return Object.entries(features as Record<string, RecordedFeature>).map(([folder, feature]) => {
+    if (feature.type !== undefined && !isGatewayType(feature.type)) {
+      throw new SchematicsException(
+        `${PROJECT_DEFAULTS_PATH}: the feature in ${folder} has "type": "${String(feature.type)}", which is not ` +
+          `one of ${GATEWAY_TYPES.join(', ')}. Fix its record (features recorded without a type are chat).`,
+      );
+    }
+    return feature;
+  });
+}
+
+/**
+ * The gateway type recorded for the feature in `featureDir`: chat for a record from before gateway types,
+ * undefined when nothing is recorded there.
+ */
+export function recordedFeatureType(tree: Tree, featureDir: string): GatewayType | undefined {
+  const settings = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH);
+  const features = settings?.[FEATURES_KEY] as Record<string, RecordedFeature> | undefined;
+  const feature = features?.[recordKey(featureDir)];
+  return feature === undefined ? undefined : (feature.type ?? 'chat');
 }
 
 /**

@@ -4,8 +4,13 @@ import { readJsonFile } from './host-project';
 
 /** Project-wide choices `nest add nest-realtime` writes once and every later schematic reads. */
 export type ProjectDefaults = Required<
-  Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix' | 'metrics'>
+  Pick<NestAddOptions, 'adapter' | 'auth' | 'corsOriginsEnv' | 'namespacePrefix' | 'metrics' | 'gatewayType'>
 >;
+
+/** The shapes `realtime-gateway --type` generates. */
+export type GatewayType = ProjectDefaults['gatewayType'];
+
+export const GATEWAY_TYPES: readonly GatewayType[] = ['chat', 'push', 'blank'];
 
 /** Where the defaults live: beside nest-cli.json, so they are versioned with the app. */
 export const PROJECT_DEFAULTS_PATH = '/nest-realtime.json';
@@ -17,6 +22,7 @@ export const BUILT_IN_DEFAULTS: ProjectDefaults = {
   corsOriginsEnv: 'CORS_ORIGINS',
   namespacePrefix: '',
   metrics: true,
+  gatewayType: 'chat',
 };
 
 const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded', 'streams'];
@@ -42,6 +48,9 @@ export function readProjectDefaults(tree: Tree): ProjectDefaults {
   if (!AUTH_MODES.includes(defaults.auth)) {
     throw invalid(`"auth" must be one of ${AUTH_MODES.join(', ')}`);
   }
+  if (!isGatewayType(defaults.gatewayType)) {
+    throw invalid(`"gatewayType" must be one of ${GATEWAY_TYPES.join(', ')}`);
+  }
   if (typeof defaults.metrics !== 'boolean') {
     throw invalid('"metrics" must be true or false');
   }
@@ -49,6 +58,10 @@ export function readProjectDefaults(tree: Tree): ProjectDefaults {
     throw invalid('"corsOriginsEnv" must be an environment variable name such as CORS_ORIGINS');
   }
   return { ...defaults, namespacePrefix: normalizeNamespacePrefix(defaults.namespacePrefix) };
+}
+
+export function isGatewayType(value: unknown): value is GatewayType {
+  return GATEWAY_TYPES.includes(value as GatewayType);
 }
 
 /** Writes the defaults, keeping keys the file has that we do not manage. */

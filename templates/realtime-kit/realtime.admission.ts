@@ -18,7 +18,7 @@ import {
   type RateLimit,
   type RealtimeLimits,
 } from './realtime.limits.js';
-import { roomIdOf } from './realtime.rooms.js';
+import { isClientChosenRoom } from './realtime.rooms.js';
 import type { SocketData } from './realtime.types.js';
 
 /** Creates one counter of the rate limiters: in memory, or shared through Redis. */
@@ -259,7 +259,7 @@ export function admissionFor(namespace: object): RealtimeAdmission | undefined {
 
 /**
  * Refuses with LIMIT_EXCEEDED a room join beyond the socket's room cap
- * (REALTIME_MAX_ROOMS_PER_SOCKET). Only client-chosen rooms count.
+ * (REALTIME_MAX_ROOMS_PER_SOCKET). Only client-chosen rooms and topics count.
  *
  * @example
  * if (!client.rooms.has(room)) {
@@ -275,7 +275,7 @@ export function assertRoomAvailable(socket: {
     admissionFor(socket.nsp)?.limits ?? DEFAULT_REALTIME_LIMITS;
   let joined = 0;
   for (const room of socket.rooms) {
-    if (roomIdOf(room) !== undefined) {
+    if (isClientChosenRoom(room)) {
       joined += 1;
     }
   }

@@ -1,4 +1,5 @@
 const ROOM_PREFIX = 'room:';
+const TOPIC_PREFIX = 'topic:';
 
 /** Room holding every socket of one user, across tabs, devices and instances. */
 export function userRoom(userId: string): `user:${string}` {
@@ -22,4 +23,24 @@ export function roomIdOf(room: string): string | undefined {
   return room.startsWith(ROOM_PREFIX)
     ? room.slice(ROOM_PREFIX.length)
     : undefined;
+}
+
+/**
+ * Room of a notification topic a client subscribed to, prefixed apart from
+ * client-chosen rooms and server rooms such as `user:<id>`.
+ */
+export function topicRoom(topic: string): `topic:${string}` {
+  return `${TOPIC_PREFIX}${topic}`;
+}
+
+/**
+ * Whether a client chose this room (a {@link roomKey} room or a
+ * {@link topicRoom} topic): what the rooms-per-connection limit counts.
+ *
+ * @example
+ * isClientChosenRoom('topic:orders/42'); // true
+ * isClientChosenRoom('user:alice'); // false
+ */
+export function isClientChosenRoom(room: string): boolean {
+  return room.startsWith(ROOM_PREFIX) || room.startsWith(TOPIC_PREFIX);
 }

@@ -5,8 +5,8 @@ import * as ts from 'typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 
 /**
- * Type-checks the generated kit, a chat feature with an event added each way by realtime-event, the AsyncAPI entry
- * and their specs, as the host compiles them, in the unit
+ * Type-checks the generated kit, a feature of each gateway type with events added by realtime-event, the AsyncAPI
+ * entry and their specs, as the host compiles them, in the unit
  * run: a type error in a template fails here within seconds instead of in the harness minutes later. The
  * kit's runtime packages are our devDependencies (Nest 11's versions, jose 5); a host's own compile and
  * linter remain the harness's job.
@@ -33,12 +33,28 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
   types: ['jest', 'node'],
 };
 
+/** The features of the app under check: one of each gateway type. */
+const FEATURES = [
+  { name: 'chat', type: 'chat' },
+  { name: 'alerts', type: 'push' },
+  { name: 'ops', type: 'blank' },
+] as const;
+
 async function generateApp(major: FixtureMajor): Promise<UnitTestTree> {
-  const tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(major));
-  const withChat = await runner.runSchematic('realtime-gateway', { name: 'chat', skipInstall: true }, tree);
-  // An event each way, added by AST: what realtime-event writes must compile as the rest does.
-  const withTyping = await runner.runSchematic('realtime-event', { name: 'chat/typing' }, withChat);
-  return runner.runSchematic('realtime-event', { name: 'chat/orderShipped', type: 'emit' }, withTyping);
+  let tree = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(major));
+  for (const { name, type } of FEATURES) {
+    tree = await runner.runSchematic('realtime-gateway', { name, type, skipInstall: true }, tree);
+  }
+  // Events each way, added by AST: what realtime-event writes must compile as the rest does.
+  for (const options of [
+    { name: 'chat/typing' },
+    { name: 'chat/orderShipped', type: 'emit' },
+    { name: 'alerts/orderShipped', type: 'emit' },
+    { name: 'ops/restart' },
+  ]) {
+    tree = await runner.runSchematic('realtime-event', options, tree);
+  }
+  return tree;
 }
 
 const generated = new Map<FixtureMajor, Promise<UnitTestTree>>();
@@ -102,9 +118,12 @@ const FRONTEND_OPTIONS: ts.CompilerOptions = {
 };
 
 describe.each([11, 12] as FixtureMajor[])('the generated code of a Nest %i app', (major) => {
-  it('type-checks strictly: kit, feature and specs', async () => {
+  it('type-checks strictly: kit, a feature of each type and their specs', async () => {
     const files = writeOut(await generatedApp(major), major);
-    expect(files.length).toBeGreaterThan(30);
+    expect(files.length).toBeGreaterThan(50);
+    for (const { name } of FEATURES) {
+      expect(files.filter((file) => file.includes(`/src/${name}/`)).length).toBeGreaterThan(5);
+    }
 
     expect(typeErrors(files)).toEqual([]);
     // A whole program's check, @asyncapi/parser's types included, on a shared 2-core machine.

@@ -69,6 +69,7 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
       corsOriginsEnv: 'CORS_ORIGINS',
       namespacePrefix: '',
       metrics: true,
+      gatewayType: 'chat',
     });
   });
 

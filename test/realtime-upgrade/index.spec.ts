@@ -81,7 +81,14 @@ describe('realtime-upgrade', () => {
 
   it('records the options each feature was generated with', async () => {
     expect(JSON.parse(tree.readContent('/nest-realtime.json')).features).toEqual({
-      'src/admin/chat': { name: 'admin/chat', namespace: '/chat', flat: false, spec: true, skipImport: false },
+      'src/admin/chat': {
+        name: 'admin/chat',
+        type: 'chat',
+        namespace: '/chat',
+        flat: false,
+        spec: true,
+        skipImport: false,
+      },
     });
   });
 });
@@ -145,7 +152,7 @@ describe('realtime-upgrade in an app generated before files were recorded', () =
     expect(tree.readContent('/src/realtime/redis.config.ts.new')).toBe(current['/src/realtime/redis.config.ts']);
     // Recorded now, so the next release upgrades it by its hash.
     expect(JSON.parse(tree.readContent('/nest-realtime.json')).features).toEqual({
-      'src/chat': { name: 'chat', namespace: '/chat', spec: true, skipImport: true },
+      'src/chat': { name: 'chat', type: 'chat', namespace: '/chat', spec: true, skipImport: true },
     });
   });
 
