@@ -293,8 +293,16 @@ function requireDeclared(path: string, scope: ts.SourceFile | ts.Block, names: s
   }
 }
 
-/** Whether a top-level statement declares `name`, itself or (a describe) inside its callback. */
+/** Whether a top-level statement declares or imports `name`, itself or (a describe) inside its callback. */
 function declaresIn(statement: ts.Statement, name: string): boolean {
+  if (ts.isImportDeclaration(statement)) {
+    const bindings = statement.importClause?.namedBindings;
+    return (
+      bindings !== undefined &&
+      ts.isNamedImports(bindings) &&
+      bindings.elements.some((element) => element.name.text === name)
+    );
+  }
   if (ts.isFunctionDeclaration(statement)) {
     return statement.name?.text === name;
   }

@@ -51,6 +51,7 @@ async function generateApp(major: FixtureMajor): Promise<UnitTestTree> {
     { name: 'chat/orderShipped', type: 'emit' },
     { name: 'alerts/orderShipped', type: 'emit' },
     { name: 'ops/restart' },
+    { name: 'ops/statusChanged', type: 'emit' },
   ]) {
     tree = await runner.runSchematic('realtime-event', options, tree);
   }

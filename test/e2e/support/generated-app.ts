@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkChatContract, checkSharedDrain } from './chat-contract';
-import { checkFrontendContract } from './api-growth';
+import { checkAsyncApiDocument, checkFrontendContract, checkWorkerPush } from './api-growth';
 import { checkJwksContract } from './jwks-contract';
 import { freshApp, installPackage, nest, snapshotSources } from './apps';
 import { HostMajor, STRICT_LINT } from './hosts';
@@ -18,8 +18,8 @@ const generatedPaths = (feature: string) => [
 
 /**
  * The main scenario for one host: a fresh app, `nest g -c nest-realtime realtime-gateway chat`, the app's own
- * build, lint and tests, the contract on the built app, re-runs, bad input, `--dry-run`, then two more
- * gateways and one shutdown drain. One file per major (generated-app-nest11/12.e2e.ts), so the harness can
+ * build, lint and tests, the contract on the built app, re-runs, bad input, `--dry-run`, then the API grown
+ * (a gateway of each type, events added), its AsyncAPI document, a worker's push, and one shutdown drain. One file per major (generated-app-nest11/12.e2e.ts), so the harness can
  * run the two hosts side by side.
  */
 export function describeGeneratedApp(major: HostMajor): void {
@@ -106,7 +106,21 @@ export function describeGeneratedApp(major: HostMajor): void {
       await checkSharedDrain(app, ['/chat'], `Nest ${major}`);
     });
 
-    describe('with three gateways', () => {
+    describe('grown: a gateway of every type, and events added to them', () => {
+      /** The commands of issue "Grow a realtime API", through the real Nest CLI; each must be idempotent. */
+      const GROW_COMMANDS = [
+        ['realtime-gateway', 'alerts', '--type', 'push'],
+        ['realtime-gateway', 'admin/ops', '--type', 'blank'],
+        ['realtime-event', 'chat/typing'],
+        ['realtime-event', 'alerts/orderShipped', '--type', 'emit'],
+      ];
+      const GATEWAYS = [
+        { namespace: '/chat', eventsFile: 'src/chat/chat.events.ts' },
+        { namespace: '/v1/notifications', eventsFile: 'src/notifications/notifications.events.ts' },
+        { namespace: '/alerts', eventsFile: 'src/alerts/alerts.events.ts' },
+        { namespace: '/ops', eventsFile: 'src/admin/ops/ops.events.ts' },
+      ];
+
       beforeAll(() => {
         // Through the schematics CLI, which forwards every option (the Nest CLI rejects --namespace).
         run(
@@ -114,14 +128,17 @@ export function describeGeneratedApp(major: HostMajor): void {
           ['schematics', 'nest-realtime:realtime-gateway', 'notifications', '--namespace=/v1/notifications'],
           app,
         );
-        nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'admin/ops']);
+        for (const command of GROW_COMMANDS) {
+          const output = nest(app, ['g', '-c', 'nest-realtime', ...command]);
+          expect(output).not.toMatch(/Failed to execute|Error:/);
+        }
       });
 
       it('reuses the kit and registers each feature once', () => {
         const appModule = readFileSync(join(app, 'src/app.module.ts'), 'utf-8');
-        expect(appModule.match(/ChatModule/g)).toHaveLength(2);
-        expect(appModule.match(/NotificationsModule/g)).toHaveLength(2);
-        expect(appModule.match(/OpsModule/g)).toHaveLength(2);
+        for (const module of ['ChatModule', 'NotificationsModule', 'AlertsModule', 'OpsModule']) {
+          expect(appModule.match(new RegExp(`\\b${module}\\b`, 'g'))).toHaveLength(2);
+        }
         expect(readFileSync(join(app, 'src/notifications/notifications.gateway.ts'), 'utf-8')).toContain(
           "namespace: '/v1/notifications'",
         );
@@ -130,28 +147,55 @@ export function describeGeneratedApp(major: HostMajor): void {
         expect(main.match(/await useRealtimeAdapter\(app\);/g)).toHaveLength(1);
       });
 
-      it('still builds, lints and passes every test (the e2e tests of the two new gateways; chat passed above)', () => {
+      it('changes nothing on disk when each command runs again', () => {
+        const before = snapshotSources(app);
+        for (const command of GROW_COMMANDS) {
+          nest(app, ['g', '-c', 'nest-realtime', ...command]);
+        }
+        expect(snapshotSources(app)).toEqual(before);
+      });
+
+      it('still builds, lints and passes every test (chat again, for its typing event)', () => {
         const paths = [
           ...generatedPaths('chat'),
           ...generatedPaths('notifications'),
+          ...generatedPaths('alerts'),
+          'test/alerts.scale-out.e2e-spec.ts',
           'src/admin/ops',
           'test/ops.e2e-spec.ts',
+          'src/asyncapi.ts',
+          'test/asyncapi.e2e-spec.ts',
         ];
         run('npx', ['prettier', '--check', ...paths], app);
         run('npm', ['run', 'build'], app);
         run('npm', ['run', 'lint'], app);
         const [command, args] = STRICT_LINT[major](paths);
         run(command, args, app);
-        recordTestCounts(`Nest ${major} unit, three gateways`, run('npm', ['test'], app));
-        // Each gateway's e2e specs start the whole app, so these also prove the three run side by side.
-        const e2e = run('npm', ['run', 'test:e2e', '--', 'notifications', 'ops'], app);
-        expect(e2e).toMatch(/notifications\.e2e-spec/);
-        expect(e2e).toMatch(/ops\.e2e-spec/);
-        recordTestCounts(`Nest ${major} e2e of notifications and ops, three gateways`, e2e);
+        const unit = run('npm', ['test'], app);
+        expect(unit).toMatch(/alerts\.gateway\.spec/);
+        recordTestCounts(`Nest ${major} unit, four gateways grown`, unit);
+        // Each gateway's e2e specs start the whole app, so these also prove the gateways run side by side.
+        const e2e = run(
+          'npm',
+          ['run', 'test:e2e', '--', 'chat.e2e', 'notifications', 'alerts', 'ops', 'asyncapi'],
+          app,
+        );
+        for (const spec of ['chat', 'notifications', 'alerts', 'alerts.scale-out', 'ops', 'asyncapi']) {
+          expect(e2e).toMatch(new RegExp(`${spec.replace('.', '\\.')}\\.e2e-spec`));
+        }
+        recordTestCounts(`Nest ${major} e2e of chat, notifications, alerts, ops and asyncapi, grown`, e2e);
       });
 
-      it('drains all three gateways once on SIGTERM, with one pause', async () => {
-        await checkSharedDrain(app, ['/chat', '/v1/notifications', '/ops'], `Nest ${major}`);
+      it('writes an AsyncAPI 3.0 document that parses and lists every event of every gateway', () => {
+        checkAsyncApiDocument(app, GATEWAYS, `Nest ${major}`);
+      });
+
+      it('lets a worker without sockets push to a user of the app through Redis', async () => {
+        await checkWorkerPush(app, `Nest ${major}`);
+      });
+
+      it('drains all four gateways once on SIGTERM, with one pause', async () => {
+        await checkSharedDrain(app, ['/chat', '/v1/notifications', '/alerts', '/ops'], `Nest ${major}`);
       });
     });
   });
