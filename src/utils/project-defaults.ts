@@ -37,8 +37,17 @@ const LEGACY_AUTH = 'jwt';
  * readProjectDefaults(tree).namespacePrefix; // '/v1'
  */
 export function readProjectDefaults(tree: Tree): ProjectDefaults {
-  const stored = readJsonFile<Partial<ProjectDefaults>>(tree, PROJECT_DEFAULTS_PATH) ?? {};
-  const defaults = { ...BUILT_IN_DEFAULTS, ...stored };
+  const stored = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH) ?? {};
+  // Only the defaults: the file's other sections (generated files, features) change during a run, and a
+  // copy taken here would put their old state back when the defaults are written.
+  const defaults = {
+    ...BUILT_IN_DEFAULTS,
+    ...(Object.fromEntries(
+      Object.keys(BUILT_IN_DEFAULTS)
+        .filter((key) => stored[key] !== undefined)
+        .map((key) => [key, stored[key]]),
+    ) as Partial<ProjectDefaults>),
+  };
   if ((defaults.auth as string) === LEGACY_AUTH) {
     defaults.auth = 'hs256';
   }

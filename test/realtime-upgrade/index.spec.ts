@@ -1,4 +1,5 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { recordGeneratedFiles } from '../../src/utils/generated-files';
@@ -65,6 +66,23 @@ describe('realtime-upgrade', () => {
         'take it whole).',
     ]);
     expect(tree.readContent('/src/realtime/redis.config.ts.new')).toBe(current['/src/realtime/redis.config.ts']);
+  });
+
+  it('records the hash of every file it updated, kit files included', async () => {
+    asEarlierRelease(tree, '/src/realtime/realtime.auth.ts');
+    asEarlierRelease(tree, '/src/admin/chat/chat.gateway.ts');
+
+    await upgrade(tree);
+
+    const { generated } = JSON.parse(tree.readContent('/nest-realtime.json')) as {
+      generated: Record<string, { sha256: string }>;
+    };
+    for (const path of ['src/realtime/realtime.auth.ts', 'src/admin/chat/chat.gateway.ts']) {
+      const sha256 = createHash('sha256')
+        .update(tree.readContent(`/${path}`))
+        .digest('hex');
+      expect({ path, sha256: generated[path].sha256 }).toEqual({ path, sha256 });
+    }
   });
 
   it('changes nothing when run again', async () => {
