@@ -13,6 +13,7 @@ import {
   insertBefore,
   memberNames,
   missingAnchor,
+  removeLeadingComments,
 } from '../utils/source-edits';
 import { findDecoratorMetadata } from '../utils/module-metadata';
 import { ts } from '../utils/typescript';
@@ -220,7 +221,11 @@ function contractEdit(plan: EventPlan, map: string, types: string[], entry: stri
         const name = /export interface (\w+)/.exec(declaration)?.[1] ?? '';
         return findInterface(source, name) === undefined;
       });
-      const changes: Change[] = [appendMember(source, eventMap, entry, { separate: false })];
+      const changes: Change[] = [
+        appendMember(source, eventMap, entry, { separate: false }),
+        // An empty map (a blank gateway's server events) carries a directive its first entry makes unused.
+        ...removeLeadingComments(source, eventMap, /eslint-disable-next-line @typescript-eslint\/no-empty-object-type/),
+      ];
       if (missingTypes.length > 0) {
         changes.unshift(insertBefore(source, eventMap, missingTypes.join('\n\n')));
       }

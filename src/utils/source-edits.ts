@@ -1,5 +1,5 @@
 import { SchematicsException } from '@angular-devkit/schematics';
-import { Change, InsertChange, NoopChange } from '@schematics/angular/utility/change';
+import { Change, InsertChange, NoopChange, RemoveChange } from '@schematics/angular/utility/change';
 import { ts } from './typescript';
 
 /*
@@ -168,17 +168,47 @@ export function blockDeclares(block: ts.Block, name: string): boolean {
   );
 }
 
-/** Applies changes made against `source` to its text, in position order. */
+/**
+ * Removes the line comments right above `statement` that match `pattern` (e.g. an eslint-disable directive
+ * that an edit makes pointless).
+ */
+export function removeLeadingComments(source: ts.SourceFile, statement: ts.Statement, pattern: RegExp): Change[] {
+  const text = source.getFullText();
+  return (
+    (ts.getLeadingCommentRanges(text, statement.getFullStart()) ?? [])
+      .filter(
+        (range) =>
+          range.kind === ts.SyntaxKind.SingleLineCommentTrivia && pattern.test(text.slice(range.pos, range.end)),
+      )
+      // The line goes with it, so the doc comment above stays attached to the statement.
+      .map(
+        (range) =>
+          new RemoveChange(
+            source.fileName,
+            range.pos,
+            text.slice(range.pos, range.end).concat(text[range.end] === '\n' ? '\n' : ''),
+          ),
+      )
+  );
+}
+
+/** Applies insertions and removals made against `source` to its text. */
 export function applySourceChanges(source: ts.SourceFile, changes: Change[]): string {
   // From the end, so positions stay valid; of two at one position, the earlier change ends up first.
-  const inserts = changes
+  const edits = changes
     .map((change, index) => ({ change, index }))
-    .filter((entry): entry is { change: InsertChange; index: number } => entry.change instanceof InsertChange)
-    .sort((a, b) => b.change.pos - a.change.pos || b.index - a.index)
+    .filter(
+      (entry): entry is { change: InsertChange | RemoveChange; index: number } =>
+        entry.change instanceof InsertChange || entry.change instanceof RemoveChange,
+    )
+    .sort((a, b) => b.change.order - a.change.order || b.index - a.index)
     .map(({ change }) => change);
   let text = source.getFullText();
-  for (const change of inserts) {
-    text = text.slice(0, change.pos) + change.toAdd + text.slice(change.pos);
+  for (const change of edits) {
+    text =
+      change instanceof InsertChange
+        ? text.slice(0, change.pos) + change.toAdd + text.slice(change.pos)
+        : text.slice(0, change.order) + text.slice(change.order + change.toRemove.length);
   }
   return text;
 }

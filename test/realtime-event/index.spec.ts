@@ -156,6 +156,19 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
     });
   });
 
+  it("adds the first server event to a blank gateway, without the empty map's lint directive", async () => {
+    tree = await runner.runSchematic('realtime-gateway', { name: 'ops', type: 'blank', skipInstall: true }, tree);
+    expect(tree.readContent('/src/ops/ops.events.ts')).toContain('no-empty-object-type');
+
+    tree = await addEvent(tree, { name: 'ops/statusChanged', type: 'emit' });
+
+    const events = tree.readContent('/src/ops/ops.events.ts');
+    expect(interfaceMembers(tree, '/src/ops/ops.events.ts', 'ServerToClientEvents')).toEqual(['statusChanged']);
+    expect(events).not.toContain('eslint-disable');
+    expect(events).toMatch(/\*\/\nexport interface ServerToClientEvents/);
+    expect(classMembers(tree, '/src/ops/ops.service.ts', 'OpsService')).toContain('sendStatusChanged');
+  });
+
   describe('refuses, and writes nothing', () => {
     async function expectRefused(options: RealtimeEventOptions, message: RegExp): Promise<void> {
       const before = snapshot(tree);
