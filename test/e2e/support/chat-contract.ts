@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'socket.io-client';
@@ -165,6 +165,10 @@ export async function checkChatContract(appDir: string, namespace = '/chat', lab
       20_000,
       'a heap snapshot',
     );
+    // The file appears when writing starts; the app answers again once it is written (seconds on a busy machine).
+    await waitForStableSize(
+      join(diagnosticDir, readdirSync(diagnosticDir).find((file) => file.endsWith('.heapsnapshot')) ?? ''),
+    );
     expect(app.process.exitCode).toBeNull();
     expect((await fetch(`${app.url}/health/ready`)).status).toBe(200);
     expect(await ack(bob.socket, 'joinRoom', { roomId: 'after-sigusr2' })).toMatchObject({ status: 'joined' });
@@ -321,4 +325,22 @@ export async function checkSharedDrain(appDir: string, namespaces: string[], lab
       app.process.kill('SIGKILL');
     }
   }
+}
+
+/** Resolves once a file has kept its size for a second (a writer has finished with it), or fails after 60 s. */
+async function waitForStableSize(path: string): Promise<void> {
+  let size = -1;
+  let stableSince = Date.now();
+  await waitFor(
+    () => {
+      const current = statSync(path).size;
+      if (current !== size) {
+        size = current;
+        stableSince = Date.now();
+      }
+      return current > 0 && Date.now() - stableSince >= 1000;
+    },
+    60_000,
+    `a complete heap snapshot at ${path}`,
+  );
 }
