@@ -2,7 +2,7 @@ import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { isEarlierReleaseOutput } from './earlier-releases';
 import { SourceFormatter } from './formatting';
-import { HostProject } from './host-project';
+import { HostProject, TestRunner } from './host-project';
 import {
   ensureRealtimeAdapter,
   ensureShutdownHooks,
@@ -52,20 +52,30 @@ export function renderRealtimeKit(options: RealtimeKitOptions): Rule {
       isEarlierReleaseOutput(template, content, { corsOriginsEnv: options.defaults.corsOriginsEnv }),
     previousData: options.previousDefaults && kitData(options.host, options.previousDefaults),
     force: options.force,
-    include: kitFilter(options.defaults, options.spec),
+    include: kitFilter(options.host, options.defaults, options.spec),
     format: options.format,
     specFileSuffix: options.host.specFileSuffix,
     offerBesideEdited: options.offerBesideEdited,
   });
 }
 
-/** The metrics endpoint is left out with `metrics: false`; the rest of the kit is always written. */
-function kitFilter(defaults: ProjectDefaults, spec: boolean | undefined): (path: string) => boolean {
+/**
+ * The metrics endpoint is left out with `metrics: false`, and the specs that declare decorated classes in a
+ * Vitest monorepo project; the rest of the kit is always written.
+ */
+function kitFilter(host: HostProject, defaults: ProjectDefaults, spec: boolean | undefined): (path: string) => boolean {
   const specs = specFilter(spec);
-  return (path) => specs(path) && (defaults.metrics || path !== METRICS_CONTROLLER);
+  // Vitest transforms a file with the tsconfig that includes it; in a Nest 12 monorepo no tsconfig includes
+  // spec files (the root has `files: []`, each app's excludes specs), so a decorator in a spec does not parse.
+  const decoratedSpecsCompile = host.testRunner !== TestRunner.Vitest || host.projectName === undefined;
+  return (path) =>
+    specs(path) &&
+    (defaults.metrics || path !== METRICS_CONTROLLER) &&
+    (decoratedSpecsCompile || !SPECS_DECLARING_DECORATED_CLASSES.includes(path));
 }
 
 const METRICS_CONTROLLER = 'metrics.controller.ts';
+const SPECS_DECLARING_DECORATED_CLASSES = ['realtime.asyncapi.spec.ts', 'realtime.json-schema.spec.ts'];
 
 interface KitData extends Record<string, unknown> {
   importExtension: string;

@@ -266,6 +266,20 @@ describe('realtime-gateway options', () => {
     expect(tree.readContent('/apps/admin/src/main.ts')).toContain('enableShutdownHooks');
     expect(tree.readContent('/apps/svc/src/main.ts')).not.toContain('enableShutdownHooks');
   });
+
+  it('leaves out the kit specs that declare decorated classes in a Vitest monorepo project, which cannot parse them', async () => {
+    const standalone = await generate(createNestAppTree(12), { name: 'chat' });
+    const base = createNestAppTree(12);
+    addMonorepoApp(base, 'admin');
+    const monorepo = await generate(base, { name: 'chat', project: 'admin' });
+
+    for (const spec of ['realtime.asyncapi.spec.ts', 'realtime.json-schema.spec.ts']) {
+      expect(standalone.exists(`/src/realtime/${spec}`)).toBe(true);
+      expect(monorepo.exists(`/apps/admin/src/realtime/${spec}`)).toBe(false);
+    }
+    expect(monorepo.exists('/apps/admin/src/realtime/realtime.auth.spec.ts')).toBe(true);
+    expect(monorepo.exists('/apps/admin/src/realtime/realtime.asyncapi.ts')).toBe(true);
+  });
 });
 
 describe('realtime-gateway refuses bad input and writes nothing', () => {

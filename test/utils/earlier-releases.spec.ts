@@ -14,6 +14,12 @@ describe('normalizeForComparison', () => {
     );
   });
 
+  it('ignores the semicolon Prettier puts after the last member of a multi-line type literal', () => {
+    expect(normalizeForComparison('type F = (options: {\n  prefix: string;\n  points: number;\n}) => Limiter;\n')).toBe(
+      normalizeForComparison('type F = (options: { prefix: string; points: number }) => Limiter;'),
+    );
+  });
+
   it('keeps what changes the code', () => {
     expect(normalizeForComparison("f('a')")).not.toBe(normalizeForComparison("f('b')"));
     expect(normalizeForComparison("import x from 'pkg.js'")).not.toBe(normalizeForComparison("import x from 'pkg'"));
