@@ -6,7 +6,9 @@
 // presence batches), so authentication and the client limits cost both servers the same.
 //
 // Env: BENCH_APP_DIR (the generated app), BENCH_DTO_DIR (its compiled dto/ folder), PORT, JWT_SECRET, and
-// the REALTIME_* limits the generated app reads too.
+// the REALTIME_* limits the generated app reads too. With REDIS_URL, it runs on socket.io's Redis pub/sub
+// adapter and counts the per-user and per-address limits in Redis, as the generated app does; on SIGTERM
+// it tells every client `serverShutdown` as the generated app does, then closes.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -29,12 +31,38 @@ const { HandshakeRefused, RealtimeException, replyWithError } = await compiled(k
 const { packetCeiling, resolveRealtimeLimits } = await compiled(kitDir, 'realtime.limits.js');
 const { boundOutgoingBuffer, createRealtimeParser, OversizedPayload } = await compiled(kitDir, 'realtime.transport.js');
 const { PresenceBatches } = await compiled(kitDir, 'presence.batches.js');
+const { shutdownNotices } = await compiled(kitDir, 'realtime.shutdown.js');
+// Two constants; the file also declares the Nest gateway options, but nothing of Nest runs here.
+const { SHUTDOWN_NOTICE_MS, SHUTDOWN_RETRY_AFTER_MS } = await compiled(kitDir, 'realtime.config.js');
 const { WsValidationPipe } = await compiled(kitDir, 'ws-validation.pipe.js');
 
 const limits = resolveRealtimeLimits();
-const admission = new RealtimeAdmission(limits);
+const redis = process.env.REDIS_URL ? await connectRedis(process.env.REDIS_URL) : undefined;
+const admission = new RealtimeAdmission(limits, redis?.limiters);
 const pipe = new WsValidationPipe(limits.payload);
 const auth = new RealtimeAuth(resolveAuthConfig({ JWT_SECRET: secret }, AuthMode.Hs256));
+
+/**
+ * The Redis pieces the generated app uses with REDIS_URL (pub/sub adapter): ioredis publisher and subscriber,
+ * socket.io's Redis adapter, and rate-limiter-flexible counters in Redis with an in-memory fallback.
+ */
+async function connectRedis(url) {
+  const { Redis } = appRequire('ioredis');
+  const { createAdapter } = appRequire('@socket.io/redis-adapter');
+  const { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts } = appRequire('rate-limiter-flexible');
+  const publisher = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const subscriber = publisher.duplicate();
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  return {
+    adapter: createAdapter(publisher, subscriber, { requestsTimeout: 3_000 }),
+    limiters: (options) =>
+      new RLWrapperTimeouts({
+        limiter: new RateLimiterRedis({ ...options, storeClient: publisher, rejectIfRedisNotReady: true }),
+        timeoutMs: 10,
+        insuranceLimiter: new RateLimiterMemory(options),
+      }),
+  };
+}
 
 const refused = (error) => {
   throw error instanceof TokenRejected ? new HandshakeRefused(error.reason, error.code, error.message) : error;
@@ -137,6 +165,7 @@ const io = new Server(httpServer, {
   maxHttpBufferSize: 64 * 1024,
   connectTimeout: limits.connectTimeoutMs,
   parser,
+  ...(redis && { adapter: redis.adapter }),
   cors: {
     origin: (origin, callback) => (origin === undefined ? callback(null, true) : callback(new Error('Origin not allowed'), false)),
     credentials: true,
@@ -177,4 +206,13 @@ chat.on('connection', (socket) => {
   });
 });
 httpServer.listen(Number(port));
-process.once('SIGTERM', () => io.close(() => process.exit(0)));
+process.once('SIGTERM', async () => {
+  const sockets = [...chat.sockets.values()];
+  if (sockets.length > 0) {
+    presence.stop();
+    shutdownNotices(sockets.length, SHUTDOWN_RETRY_AFTER_MS).forEach((notice, index) => sockets[index].emit('serverShutdown', notice));
+    await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_NOTICE_MS));
+    chat.local.disconnectSockets(true);
+  }
+  io.close(() => process.exit(0));
+});

@@ -10,9 +10,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeApp, describeGeneratedApp, lockAppCache, prepareGeneratedApp } from './lib/generated-app.mjs';
 import { measureCrossInstance } from './lib/cross-instance.mjs';
+import { measureScenarios } from './lib/scenarios.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
+import { renderScenarioTable } from './lib/scenario-report.mjs';
 import { measureColdStart, measureSchematic } from './lib/startup.mjs';
 import { systemsOf } from './lib/systems.mjs';
 import { measureRound } from './lib/throughput.mjs';
@@ -57,6 +59,9 @@ const MODES = {
     coldStarts: 3,
     schematicRuns: 10,
     redis: { pairs: 10, rate: 200, warmupMs: 1_000, windowMs: 3_000 },
+    storm: { clients: 1_000, roomSize: 10, chatRate: 200, leadMs: 1_000, chatMs: 8_000, timeoutMs: 30_000 },
+    churn: { users: 1_000, roomSize: 10, leavers: 100, quietMs: 1_500, timeoutMs: 15_000 },
+    fanOut: { members: [1_000], startRate: 10, factor: 2, warmupMs: 300, windowMs: 2_000, drainMs: 1_500, fixedWindowMs: 2_000, maxP99Ms: 2_000 },
     deadlineMs: 6 * 60_000,
   },
   full: {
@@ -69,7 +74,10 @@ const MODES = {
     coldStarts: 5,
     schematicRuns: 20,
     redis: { pairs: 20, rate: 400, warmupMs: 2_000, windowMs: 10_000 },
-    deadlineMs: 40 * 60_000,
+    storm: { clients: 10_000, roomSize: 10, chatRate: 200, leadMs: 2_000, chatMs: 25_000, timeoutMs: 60_000 },
+    churn: { users: 10_000, roomSize: 10, leavers: 1_000, quietMs: 2_000, timeoutMs: 30_000 },
+    fanOut: { members: [1_000, 5_000], startRate: 10, factor: 1.5, warmupMs: 500, windowMs: 3_000, drainMs: 2_000, fixedWindowMs: 5_000, maxP99Ms: 2_000 },
+    deadlineMs: 60 * 60_000,
   },
 };
 
@@ -181,6 +189,15 @@ async function main() {
     redis = (await attempt(failures, 'cross-instance delivery', () => measureCrossInstance({ systems, app, settings, log }))) ?? null;
   }
 
+  const scenarios = await measureScenarios({
+    systems,
+    app,
+    settings,
+    redis: args.redis,
+    attempt: (label, measure) => attempt(failures, label, measure),
+    log,
+  });
+
   const results = summarize({
     meta: {
       mode: settings.mode,
@@ -197,6 +214,7 @@ async function main() {
     redis,
     coldStart,
     schematic,
+    scenarios,
     failures,
   });
   mkdirSync(dirname(resultsPath), { recursive: true });
@@ -207,6 +225,7 @@ async function main() {
       `${results.rounds} round(s), medians; ratios are generated ÷ baseline within a round.\n`,
   );
   console.log(renderTable(results));
+  console.log(`\n${renderScenarioTable(results)}`);
   const problems = brokenRun(results, { redisRequested: args.redis });
   if (problems.length > 0) {
     console.log(`\n✖ this run is broken:\n${problems.map((problem) => `  - ${problem.split('\n')[0]}`).join('\n')}`);

@@ -5,12 +5,15 @@
 // - `heap` collects garbage (when started with --expose-gc) and answers `benchHeap` with heap figures, so
 //   that idle-connection memory is read after a full GC;
 // - `heapSnapshot` writes a heap snapshot to `path`; `cpuProfileStart` / `cpuProfileStop` record a CPU
-//   profile of exactly the window between them (bench/profile/ uses these).
+//   profile of exactly the window between them (bench/profile/ uses these);
+// - `eventLoopDelayStart` / `eventLoopDelayStop` sample the event loop's delay between them and answer
+//   `benchEventLoopDelay` with its maximum and p99 in ms (the reconnect storm reads it).
 // None of it costs a server anything while it is not asked.
 const inspector = require('node:inspector');
 const v8 = require('node:v8');
 
 let profilerSession;
+let delayHistogram;
 
 function post(session, method, params) {
   return new Promise((resolve, reject) =>
@@ -19,6 +22,18 @@ function post(session, method, params) {
 }
 
 const commands = {
+  eventLoopDelayStart() {
+    delayHistogram = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 });
+    delayHistogram.enable();
+    return { benchEventLoopDelay: 'started' };
+  },
+  eventLoopDelayStop() {
+    delayHistogram.disable();
+    const nsToMs = (ns) => ns / 1e6;
+    return {
+      benchEventLoopDelay: { maxMs: nsToMs(delayHistogram.max), p99Ms: nsToMs(delayHistogram.percentile(99)) },
+    };
+  },
   heap() {
     globalThis.gc?.();
     const { used_heap_size: usedHeapBytes, total_heap_size: totalHeapBytes } = v8.getHeapStatistics();

@@ -12,7 +12,8 @@ import { withSystem } from './systems.mjs';
 const REDIS_SERVER = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
 const SUPERVISE = join(dirname(fileURLToPath(import.meta.url)), 'supervise.cjs');
 
-async function startRedis() {
+/** A redis-server on a free loopback port, without persistence; stop() ends it. */
+export async function startRedis() {
   const port = await freePort();
   return startServer({
     name: 'redis-server',

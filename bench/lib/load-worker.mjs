@@ -10,10 +10,19 @@ const ACK_TIMEOUT_MS = 10_000;
 
 setTimeout(() => process.exit(3), Number(process.env.BENCH_WORKER_MAX_MS ?? 600_000)).unref();
 
-/** @type {Array<{ socket: import('socket.io-client').Socket, room?: string, sends: boolean, inFlight: number }>} */
+/**
+ * @type {Array<{ socket: import('socket.io-client').Socket, spec: ClientSpec, room?: string, sends: boolean,
+ *   inFlight: number }>}
+ * @typedef {{ url: string, token: string, room?: string, sends: boolean, leaves?: boolean, failoverUrl?: string }}
+ *   ClientSpec `leaves`: closed by the `leave` command; `failoverUrl`: follows `serverShutdown` there.
+ */
 let clients = [];
 /** Where deliveries are counted (and, when asked, timed) during the current load run. */
-let deliveries = { received: 0, latencies: undefined };
+let deliveries = { received: 0, inWindow: 0, latencies: undefined, windowStart: 0, windowEnd: 0 };
+/** `presence` events received, and the user entries they carried, since the last `counters` command. */
+let presence = { events: 0, users: 0 };
+/** What the clients with a failoverUrl did after their server announced its shutdown. */
+let failover = { noticed: 0, disconnected: 0, rejoinedAt: [], attempts: 0, errors: 0, firstError: undefined };
 
 function openSocket(url, token) {
   const socket = io(url, {
@@ -32,10 +41,60 @@ function openSocket(url, token) {
   });
 }
 
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable between the load workers. */
+const now = () => performance.timeOrigin + performance.now();
+
 function onNewMessage({ content }) {
+  const receivedAt = now();
+  // Senders stamp their send time into the content; every worker reads the same clock.
+  const sentAt = Number.parseFloat(content);
   deliveries.received++;
-  // Senders stamp their send time into the content; sender and receiver share this process's clock.
-  deliveries.latencies?.push(performance.now() - Number.parseFloat(content));
+  if (receivedAt >= deliveries.windowStart && receivedAt < deliveries.windowEnd) deliveries.inWindow++;
+  if (sentAt >= deliveries.windowStart && sentAt < deliveries.windowEnd) deliveries.latencies?.push(receivedAt - sentAt);
+}
+
+function onPresence({ joined, left, offline }) {
+  presence.events++;
+  presence.users += joined.length + left.length + offline.length;
+}
+
+/**
+ * Does what the contract asks of a client whose server shuts down: after `serverShutdown`, wait
+ * `retryAfter`, connect again (here to the other instance, as a load balancer would route it) and rejoin
+ * the room. A refused handshake is retried after the `retryAfterMs` it names, or a second.
+ */
+function followShutdown(client) {
+  let retryAfter;
+  client.socket.once('serverShutdown', (notice) => {
+    failover.noticed++;
+    retryAfter = notice.retryAfter;
+  });
+  client.socket.once('disconnect', () => {
+    if (retryAfter === undefined) return;
+    failover.disconnected++;
+    setTimeout(() => reconnect(client), retryAfter);
+  });
+}
+
+async function reconnect(client) {
+  failover.attempts++;
+  try {
+    client.socket = await openSocket(client.spec.failoverUrl, client.spec.token);
+    client.socket.on('newMessage', onNewMessage);
+    client.socket.on('presence', onPresence);
+    if (client.room !== undefined) await joinRoom(client.socket, client.room);
+    failover.rejoinedAt.push(Date.now());
+  } catch (error) {
+    failover.errors++;
+    failover.firstError ??= error.message;
+    client.socket?.close();
+    setTimeout(() => reconnect(client), error.data?.retryAfterMs ?? 1_000);
+  }
+}
+
+async function joinRoom(socket, roomId) {
+  const reply = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('joinRoom', { roomId });
+  if (reply?.status !== 'joined') throw new Error(`joinRoom answered ${JSON.stringify(reply)}`);
 }
 
 /** Opens one client per spec ({ url, token, room?, sends }), `concurrency` handshakes at a time. */
@@ -48,22 +107,27 @@ async function connect({ specs, concurrency }) {
       try {
         const socket = await openSocket(spec.url, spec.token);
         socket.on('newMessage', onNewMessage);
-        if (spec.room !== undefined) {
-          const reply = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('joinRoom', { roomId: spec.room });
-          if (reply?.status !== 'joined') throw new Error(`joinRoom answered ${JSON.stringify(reply)}`);
-        }
-        clients.push({ socket, room: spec.room, sends: spec.sends, inFlight: 0 });
+        socket.on('presence', onPresence);
+        if (spec.room !== undefined) await joinRoom(socket, spec.room);
+        const client = { socket, spec, room: spec.room, sends: spec.sends, inFlight: 0 };
+        if (spec.failoverUrl !== undefined) followShutdown(client);
+        clients.push(client);
       } catch (error) {
         failures.push(error.message);
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  return { connected: clients.length, failed: failures.length, firstError: failures[0] };
+  return {
+    connected: clients.length,
+    senders: clients.filter((client) => client.sends).length,
+    failed: failures.length,
+    firstError: failures[0],
+  };
 }
 
 function stampedContent(length) {
-  return performance.now().toFixed(3).padEnd(length, 'x');
+  return now().toFixed(3).padEnd(length, 'x');
 }
 
 /**
@@ -73,14 +137,22 @@ function stampedContent(length) {
  * Reports acks received during the window, ack latencies of messages sent in it, and deliveries.
  */
 async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLength, timeDeliveries }) {
-  const senders = clients.filter((client) => client.sends);
-  if (senders.length === 0) throw new Error('no sending client is connected');
+  const senders = clients.filter((client) => client.sends && client.socket.connected);
+  // A worker with no sender (its clients only receive) counts deliveries through the window.
+  if (senders.length === 0 && rate > 0) throw new Error('no sending client is connected');
   const start = performance.now();
   const windowStart = start + warmupMs;
   const windowEnd = windowStart + windowMs;
   const stats = { sent: 0, skipped: 0, acked: 0, errors: 0, firstError: undefined, ackedInWindow: 0, sentInWindow: 0 };
   const latencies = [];
-  deliveries = { received: 0, latencies: timeDeliveries ? [] : undefined };
+  const wallOffset = performance.timeOrigin;
+  deliveries = {
+    received: 0,
+    inWindow: 0,
+    latencies: timeDeliveries ? [] : undefined,
+    windowStart: wallOffset + windowStart,
+    windowEnd: wallOffset + windowEnd,
+  };
   let issued = 0;
   let nextSender = 0;
   let pendingInWindow = 0;
@@ -111,7 +183,7 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
 
   while (performance.now() < windowEnd) {
     const due = Math.floor((rate * (performance.now() - start)) / 1000) - issued;
-    for (let i = 0; i < due; i++) {
+    for (let i = 0; i < due && senders.length > 0; i++) {
       const client = senders[nextSender++ % senders.length];
       if (client.inFlight >= maxInFlight) {
         stats.skipped++;
@@ -130,13 +202,39 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
     unackedInWindow: pendingInWindow,
     latenciesMs: latencies,
     delivered: windowDeliveries.received,
+    deliveredInWindow: windowDeliveries.inWindow,
     deliveryLatenciesMs: windowDeliveries.latencies ?? [],
   };
 }
 
-/** How many clients are still connected. */
+/** How many clients are still connected, and the deliveries since the last load began (still counting). */
 function count() {
-  return { connected: clients.filter((client) => client.socket.connected).length, total: clients.length };
+  return {
+    connected: clients.filter((client) => client.socket.connected).length,
+    total: clients.length,
+    delivered: deliveries.received,
+  };
+}
+
+/** Closes the clients whose spec says `leaves`, all at once; the others stay. */
+function leave() {
+  const leaving = clients.filter((client) => client.spec.leaves);
+  for (const { socket } of leaving) socket.close();
+  clients = clients.filter((client) => !client.spec.leaves);
+  return { left: leaving.length };
+}
+
+/** The presence counters since the last call, then zeroes them. */
+function counters() {
+  const counted = presence;
+  presence = { events: 0, users: 0 };
+  return counted;
+}
+
+/** What the failover clients did so far (rejoin times are wall-clock ms). */
+function failoverStatus() {
+  const following = clients.filter((client) => client.spec.failoverUrl !== undefined);
+  return { following: following.length, connected: following.filter((c) => c.socket.connected).length, ...failover };
 }
 
 function close() {
@@ -145,7 +243,7 @@ function close() {
   return { closed: true };
 }
 
-const commands = { connect, load, count, close };
+const commands = { connect, load, count, leave, counters, failoverStatus, close };
 
 process.on('message', async ({ id, command, params }) => {
   try {

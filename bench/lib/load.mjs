@@ -60,6 +60,7 @@ export class LoadGroup {
       (index) => ({ specs: specs.slice(index * slice, (index + 1) * slice), concurrency }),
       timeoutMs,
     );
+    this.senders = results.map((result) => result.senders);
     return {
       connected: sum(results, 'connected'),
       failed: sum(results, 'failed'),
@@ -67,13 +68,22 @@ export class LoadGroup {
     };
   }
 
-  /** Runs the workers' `load` command on every worker, the rate split evenly, and merges the results. */
+  /**
+   * Runs the workers' `load` command on every worker, the rate split in proportion to their sending clients
+   * (a worker that holds only receivers counts deliveries), and merges the results.
+   */
   async load(params) {
     const { warmupMs, windowMs, drainMs } = params;
-    const share = params.rate / this.workers.length;
-    const results = await this.all('load', () => ({ ...params, rate: share }), warmupMs + windowMs + drainMs + 30_000);
+    const senders = this.senders ?? this.workers.map(() => 1);
+    const totalSenders = senders.reduce((total, count) => total + count, 0);
+    const results = await this.all(
+      'load',
+      (index) => ({ ...params, rate: totalSenders > 0 ? (params.rate * senders[index]) / totalSenders : 0 }),
+      warmupMs + windowMs + drainMs + 30_000,
+    );
     const merged = {};
-    for (const key of ['sent', 'skipped', 'acked', 'errors', 'ackedInWindow', 'sentInWindow', 'unackedInWindow', 'delivered']) {
+    const keys = ['sent', 'skipped', 'acked', 'errors', 'ackedInWindow', 'sentInWindow', 'unackedInWindow', 'delivered', 'deliveredInWindow'];
+    for (const key of keys) {
       merged[key] = sum(results, key);
     }
     merged.firstError = results.find((result) => result.firstError)?.firstError;
@@ -84,6 +94,32 @@ export class LoadGroup {
 
   async connectedCount() {
     return sum(await this.all('count', () => ({}), 30_000), 'connected');
+  }
+
+  /** Deliveries since the last `load` began, counted until now (so after its drain, late ones too). */
+  async deliveredSoFar() {
+    return sum(await this.all('count', () => ({}), 30_000), 'delivered');
+  }
+
+  /** Closes every client whose spec says `leaves`, in every worker at once; resolves with how many. */
+  async leave() {
+    return sum(await this.all('leave', () => ({}), 30_000), 'left');
+  }
+
+  /** `presence` events and the user entries in them, received since the last call, over all workers. */
+  async presenceCounters() {
+    const results = await this.all('counters', () => ({}), 30_000);
+    return { events: sum(results, 'events'), users: sum(results, 'users') };
+  }
+
+  /** The failover clients' progress, merged: counts summed, rejoin times pooled. */
+  async failoverStatus() {
+    const results = await this.all('failoverStatus', () => ({}), 30_000);
+    const merged = {};
+    for (const key of ['following', 'connected', 'noticed', 'disconnected', 'attempts', 'errors']) merged[key] = sum(results, key);
+    merged.rejoinedAt = results.flatMap((result) => result.rejoinedAt);
+    merged.firstError = results.find((result) => result.firstError)?.firstError;
+    return merged;
   }
 
   /** Closes every client and ends the worker processes. */

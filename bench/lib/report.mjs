@@ -1,4 +1,5 @@
 // Turns the raw measurements into the headline figures, the printed table and the --check verdict.
+import { scenarioHeadline, scenarioProblems } from './scenario-report.mjs';
 import { median, ratio } from './stats.mjs';
 
 const SYSTEMS = ['baseline', 'generated'];
@@ -31,7 +32,7 @@ function medianRatio(pairs, pick) {
 const finiteOrNull = (value) => (Number.isFinite(value) ? value : null);
 
 /** The results document written to bench/results/latest.json (NaN becomes null). */
-export function summarize({ meta, throughputRuns, idle, redis, coldStart, schematic, failures }) {
+export function summarize({ meta, throughputRuns, idle, redis, coldStart, schematic, scenarios, failures }) {
   const pairs = rounds(throughputRuns);
   const medians = Object.fromEntries(
     SYSTEMS.map((name) => {
@@ -57,6 +58,7 @@ export function summarize({ meta, throughputRuns, idle, redis, coldStart, schema
     schematicMedianMs: schematic?.medianMs,
     coldStartMedianMs: coldStart.generated?.medianMs,
     baselineColdStartMedianMs: coldStart.baseline?.medianMs,
+    ...scenarioHeadline(scenarios),
   };
   const document = { ...meta, ...headline, medians, rounds: pairs.length, throughputRuns, idle, redis, coldStart, schematic, failures };
   return JSON.parse(JSON.stringify(document, (_key, value) => (typeof value === 'number' ? finiteOrNull(value) : value)));
@@ -126,6 +128,7 @@ export function brokenRun(results, { redisRequested }) {
       problems.push(`${name}: held ${idle.held} of ${idle.connections} idle connections (${idle.firstError ?? 'dropped later'})`);
     }
   }
+  problems.push(...scenarioProblems(results, { redisRequested }));
   if (results.redis && results.redis.delivered < results.redis.acked) {
     problems.push(`cross-instance: ${results.redis.delivered} of ${results.redis.acked} acked messages were delivered`);
   }

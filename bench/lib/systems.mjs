@@ -46,7 +46,8 @@ export function systemsOf(app) {
  */
 export async function startSystem(system, app, env = {}) {
   const port = await freePort();
-  const secret = randomBytes(24).toString('hex');
+  // Instances of one deployment share their secret (env.JWT_SECRET); otherwise each gets a fresh one.
+  const secret = env.JWT_SECRET ?? randomBytes(24).toString('hex');
   const server = await startServer({
     name: system.name,
     args: system.args,

@@ -8,15 +8,17 @@ import {
   SHUTDOWN_NOTICE_MS,
   SHUTDOWN_RETRY_AFTER_MS,
 } from './realtime.config.js';
+import { shutdownNotices } from './realtime.shutdown.js';
 import type { ServerShutdownEvent } from './realtime.types.js';
 
 /** The part of a gateway's namespace the drain uses, so any gateway's typed server fits. */
 export interface DrainableNamespace {
-  readonly sockets: { readonly size: number };
-  readonly local: {
-    emit(event: 'serverShutdown', notice: ServerShutdownEvent): boolean;
-    disconnectSockets(close: boolean): void;
-  };
+  /** This instance's sockets of the namespace, whatever the adapter. */
+  readonly sockets: ReadonlyMap<
+    string,
+    { emit(event: 'serverShutdown', notice: ServerShutdownEvent): boolean }
+  >;
+  readonly local: { disconnectSockets(close: boolean): void };
 }
 
 /**
@@ -26,7 +28,9 @@ export interface DrainableNamespace {
  * open, so the load balancer stops sending new clients. Then every client of
  * every namespace a gateway registered with {@link serve} gets one
  * `serverShutdown`, there is one pause, and their sockets close: however
- * many gateways there are, shutdown takes one SHUTDOWN_NOTICE_MS.
+ * many gateways there are, shutdown takes one SHUTDOWN_NOTICE_MS. Each
+ * notice names its own `retryAfter` (see shutdownNotices), so the instances
+ * that stay take the clients back at a steady rate rather than all at once.
  */
 @Injectable()
 export class RealtimeLifecycle
@@ -72,14 +76,13 @@ export class RealtimeLifecycle
     if (connected.length === 0) {
       return;
     }
-    const notice: ServerShutdownEvent = {
-      message: 'Server is shutting down, please reconnect.',
-      retryAfter: SHUTDOWN_RETRY_AFTER_MS,
-    };
-    // local: with a multi-instance adapter, emit would reach every instance's clients.
-    for (const namespace of connected) {
-      namespace.local.emit('serverShutdown', notice);
-    }
+    const sockets = connected.flatMap((namespace) => [
+      ...namespace.sockets.values(),
+    ]);
+    const notices = shutdownNotices(sockets.length, SHUTDOWN_RETRY_AFTER_MS);
+    sockets.forEach((socket, index) =>
+      socket.emit('serverShutdown', notices[index]),
+    );
     await sleep(SHUTDOWN_NOTICE_MS);
     for (const namespace of connected) {
       namespace.local.disconnectSockets(true);

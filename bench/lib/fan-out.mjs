@@ -1,0 +1,110 @@
+// Fan-out: one room of M members and one sender in it. The sender's rate steps up until deliveries fall
+// behind (or their p99 passes 2 s); the most deliveries per second any step's window saw is the system's
+// fan-out capacity. Then, at 30 % of the baseline's capacity, the p99 of send → `newMessage` at every
+// member. With --redis, members alternate between two instances, so half of every delivery crosses Redis.
+// Members live in several load-worker processes; send and receipt times are wall-clock, read by each.
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withLoadGroup } from './load.mjs';
+import { cpuMicros } from './processes.mjs';
+import { percentile } from './stats.mjs';
+import { withSystem } from './systems.mjs';
+
+const CONTENT_LENGTH = 100;
+const CONNECTIONS_PER_WORKER = 2_500;
+// Far past anything this machine delivers; stops a step-up that never saturates.
+const MAX_RATE = 10_000;
+
+function fanOutClients(servers, members) {
+  return Array.from({ length: members }, (_, index) => {
+    const server = servers[index % servers.length];
+    return { url: server.namespaceUrl, token: server.tokenFor(`member-${index}`), room: 'fan-out', sends: index === 0 };
+  });
+}
+
+async function withInstances(system, app, env, count, use, started = []) {
+  if (started.length === count) return use(started);
+  return withSystem(system, app, env, (server) => withInstances(system, app, env, count, use, [...started, server]));
+}
+
+/** One window at `rate` messages per second from the sender: deliveries per second and their latency. */
+async function fanOutWindow(group, servers, members, phase, rate) {
+  const cpuBefore = servers.map((server) => cpuMicros(server.pid));
+  const result = await group.load({
+    rate,
+    warmupMs: phase.warmupMs,
+    windowMs: phase.windowMs,
+    drainMs: phase.drainMs,
+    maxInFlight: 20,
+    contentLength: CONTENT_LENGTH,
+    timeDeliveries: true,
+  });
+  const cpu = servers.reduce((total, server, index) => total + cpuMicros(server.pid) - cpuBefore[index], 0);
+  if (result.errors > 0) throw new Error(`sendMessage failed at ${rate} msg/s: ${result.firstError}`);
+  const windowSeconds = phase.windowMs / 1000;
+  return {
+    offeredPerSecond: rate,
+    ackedPerSecond: result.ackedInWindow / windowSeconds,
+    deliveredPerSecond: result.deliveredInWindow / windowSeconds,
+    // Of the messages sent in the window, the share each member received by the end of the drain.
+    deliveredShare: result.deliveryLatenciesMs.length / (result.sentInWindow * (members - 1)),
+    p50DeliveryMs: percentile(result.deliveryLatenciesMs, 50),
+    p99DeliveryMs: percentile(result.deliveryLatenciesMs, 99),
+    serverCpuMs: cpu / 1000,
+  };
+}
+
+/**
+ * Steps the sender's rate up by `factor` until members receive less than 95 % of the window's messages
+ * before its drain ends, or the delivery p99 passes maxP99Ms; the capacity is the highest deliveries per
+ * second any window saw.
+ */
+async function stepUp(group, servers, members, phase) {
+  const steps = [];
+  for (let rate = phase.startRate; rate <= MAX_RATE; rate = Math.ceil(rate * phase.factor)) {
+    const step = await fanOutWindow(group, servers, members, phase, rate);
+    steps.push(step);
+    if (!(step.deliveredShare >= 0.95) || step.p99DeliveryMs > phase.maxP99Ms) break;
+  }
+  return { maxDeliveredPerSecond: Math.max(...steps.map((step) => step.deliveredPerSecond)), steps };
+}
+
+/**
+ * Both systems, one room of `members`: each is stepped up to its capacity in turn, then each gets one window
+ * at 30 % of the baseline's capacity (in messages per second) for the delivery latency.
+ */
+export async function measureFanOut({ systems, app, settings, members, redisUrl, log }) {
+  const phase = settings.fanOut;
+  const results = {};
+  for (const name of ['baseline', 'generated']) {
+    const env = { JWT_SECRET: randomBytes(24).toString('hex'), ...(redisUrl && { REDIS_URL: redisUrl }) };
+    const workers = Math.max(2, Math.ceil(members / CONNECTIONS_PER_WORKER));
+    results[name] = await withInstances(systems[name], app, env, redisUrl ? 2 : 1, (servers) =>
+      withLoadGroup(workers, settings.workerLifetimeMs, async (group) => {
+        const connection = await group.connect(fanOutClients(servers, members), { concurrency: 25, timeoutMs: 300_000 });
+        if (connection.connected !== members) {
+          throw new Error(`${connection.connected} of ${members} members connected: ${connection.firstError}`);
+        }
+        await sleep(1_000);
+        const saturation = await stepUp(group, servers, members, phase);
+        const fixedRate =
+          name === 'baseline'
+            ? Math.max(1, Math.round((0.3 * saturation.maxDeliveredPerSecond) / (members - 1)))
+            : results.baseline.fixed.offeredPerSecond;
+        const fixed = await fanOutWindow(group, servers, members, { ...phase, windowMs: phase.fixedWindowMs }, fixedRate);
+        log(
+          `fan-out ${members}${redisUrl ? ' (redis)' : ''}, ${name}: ${Math.round(saturation.maxDeliveredPerSecond)} ` +
+            `deliveries/s at most; at ${fixedRate} msg/s p99 delivery ${fixed.p99DeliveryMs.toFixed(1)} ms`,
+        );
+        return { members, saturation, fixed };
+      }),
+    );
+  }
+  return {
+    members,
+    redis: Boolean(redisUrl),
+    ...results,
+    deliveriesPerSecondRatio: results.generated.saturation.maxDeliveredPerSecond / results.baseline.saturation.maxDeliveredPerSecond,
+    p99DeliveryRatio: results.generated.fixed.p99DeliveryMs / results.baseline.fixed.p99DeliveryMs,
+  };
+}

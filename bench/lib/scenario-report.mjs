@@ -1,0 +1,131 @@
+// The deployment scenarios' share of latest.json, their table, and what makes them a broken run.
+import { ratio } from './stats.mjs';
+
+const SYSTEM_NAMES = ['baseline', 'generated'];
+
+/**
+ * latest.json's `reconnectStorm`, `presenceChurn` and `fanOut`: each has `local` (one or two instances on
+ * their own) and `redis` (two instances on one redis-server; null without --redis).
+ */
+export function scenarioHeadline(scenarios) {
+  const pick = (name) => ({ local: scenarios?.[name]?.local ?? null, redis: scenarios?.[name]?.redis ?? null });
+  return { reconnectStorm: pick('reconnectStorm'), presenceChurn: pick('presenceChurn'), fanOut: pick('fanOut') };
+}
+
+const count = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
+const fixed = (digits, unit = '') => (value) => (Number.isFinite(value) ? `${value.toFixed(digits)}${unit}` : '—');
+const ms = (value) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} ms` : '—');
+
+/** Rows of [label, baseline, generated, ratio, target] for one figure picked from both systems. */
+function row(label, figures, pick, format, target = '') {
+  const [base, generated] = SYSTEM_NAMES.map((name) => pick(figures[name]));
+  return [label, format(base), format(generated), ratio(generated, base), target];
+}
+
+function stormRows(storm, label) {
+  if (!storm) return [[`${label}: not run`, '', '', Number.NaN, '']];
+  const { clients, movers } = storm.generated;
+  return [
+    [`${label}: ${count(clients)} clients on two instances, ${count(movers)} fail over`, '', '', Number.NaN, ''],
+    row('  99 % back in their rooms, after SIGTERM', storm, (s) => s.p99RejoinedMs, ms),
+    row('  all back in their rooms, after SIGTERM', storm, (s) => s.allRejoinedMs, ms),
+    row('  reconnects per second, busiest second', storm, (s) => s.peakReconnectsPerSecond, count),
+    row('  survivor CPU µs per reconnect', storm, (s) => s.survivorCpuUsPerReconnect, count),
+    row('  survivor event-loop delay, max', storm, (s) => s.peakEventLoopDelayMs, ms),
+    row('  messages lost between clients that stayed', storm, (s) => s.stayerMessagesLost, count, '0'),
+  ];
+}
+
+function churnRows(churn, label) {
+  if (!churn) return [[`${label}: not run`, '', '', Number.NaN, '']];
+  const { left, users, expectedPresenceEvents, namespaceWidePresenceEvents } = churn.generated;
+  return [
+    [`${label}: ${count(left)} of ${count(users)} users leave at once`, '', '', Number.NaN, ''],
+    row(
+      `  presence events sent (rooms shared: ${count(expectedPresenceEvents)}; namespace-wide: ${count(namespaceWidePresenceEvents)})`,
+      churn,
+      (c) => c.presenceEvents,
+      count,
+      `≥ ${count(expectedPresenceEvents)}, ≪ ${count(namespaceWidePresenceEvents)}`,
+    ),
+    row('  per remaining client', churn, (c) => c.presenceEventsPerRemainingClient, fixed(2)),
+    row('  server CPU, leave → quiet', churn, (c) => c.serverCpuMs, ms),
+  ];
+}
+
+function fanOutRows(fanOut, label) {
+  return fanOut.flatMap((room) => [
+    [`${label}: one room of ${count(room.members)}, one sender`, '', '', Number.NaN, ''],
+    row('  deliveries per second, most in a window', room, (r) => r.saturation.maxDeliveredPerSecond, count),
+    row(
+      `  p99 send → delivery @ ${count(room.baseline.fixed.offeredPerSecond)} msg/s`,
+      room,
+      (r) => r.fixed.p99DeliveryMs,
+      fixed(1, ' ms'),
+    ),
+  ]);
+}
+
+/** The second table printed at the end of a run. */
+export function renderScenarioTable(results) {
+  const rows = [];
+  for (const [variant, suffix] of [
+    ['local', ''],
+    ['redis', ' (redis)'],
+  ]) {
+    if (variant === 'redis' && !results.reconnectStorm.redis && !results.presenceChurn.redis) continue;
+    rows.push(
+      ...stormRows(results.reconnectStorm[variant], `reconnect storm${suffix}`),
+      ...churnRows(results.presenceChurn[variant], `presence churn${suffix}`),
+      ...fanOutRows(results.fanOut[variant] ?? [], `fan-out${suffix}`),
+    );
+  }
+  const header = ['deployment scenarios', 'baseline', 'generated', 'gen ÷ base', 'target'];
+  const cells = rows.map(([label, base, generated, r, target]) => [
+    label,
+    base,
+    generated,
+    Number.isFinite(r) ? r.toFixed(2) : '',
+    target,
+  ]);
+  const widths = header.map((_, column) => Math.max(...[header, ...cells].map((cell) => cell[column].length)));
+  const line = (cellsOfRow) =>
+    cellsOfRow
+      .map((cell, column) => (column === 0 || column === 4 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join('   ')
+      .trimEnd();
+  return [line(header), ...cells.map(line)].join('\n');
+}
+
+/** Lost messages, clients that never came back, and missing presence make a run broken; timings never do. */
+export function scenarioProblems(results, { redisRequested }) {
+  const problems = [];
+  const variants = redisRequested ? ['local', 'redis'] : ['local'];
+  for (const variant of variants) {
+    for (const name of SYSTEM_NAMES) {
+      const where = `${name}${variant === 'redis' ? ' with redis' : ''}`;
+      const storm = results.reconnectStorm[variant]?.[name];
+      if (storm) {
+        if (storm.stayerMessagesLost !== 0) {
+          problems.push(`reconnect storm, ${where}: ${storm.stayerMessagesLost} deliveries to clients that stayed were lost`);
+        }
+        if (storm.rejoined !== storm.movers) {
+          problems.push(`reconnect storm, ${where}: ${storm.rejoined} of ${storm.movers} clients came back (${storm.firstRefusal ?? 'no refusal seen'})`);
+        }
+        if (storm.chat.errors > 0) problems.push(`reconnect storm, ${where}: chat failed: ${storm.chat.firstError}`);
+      }
+      const churn = results.presenceChurn[variant]?.[name];
+      if (churn && churn.presenceEvents < churn.expectedPresenceEvents) {
+        problems.push(`presence churn, ${where}: ${churn.presenceEvents} of ${churn.expectedPresenceEvents} presence events arrived`);
+      }
+    }
+    for (const [key, label] of [
+      ['reconnectStorm', 'reconnect storm'],
+      ['presenceChurn', 'presence churn'],
+    ]) {
+      if (!results[key][variant]) problems.push(`${label}${variant === 'redis' ? ' with redis' : ''} did not complete`);
+    }
+    if ((results.fanOut[variant] ?? []).length === 0) problems.push(`fan-out${variant === 'redis' ? ' with redis' : ''} did not complete`);
+  }
+  return problems;
+}

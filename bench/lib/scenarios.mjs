@@ -1,0 +1,89 @@
+// The deployment scenarios: a reconnect storm after a deploy, presence churn, and fan-out to one big room.
+// Each runs for the baseline and the generated app in turn, and again on two instances sharing a fresh
+// redis-server when the bench runs with --redis. See bench/README.md for what each measures.
+import { startRedis } from './cross-instance.mjs';
+import { measureFanOut } from './fan-out.mjs';
+import { measurePresenceChurn } from './presence-churn.mjs';
+import { measureReconnectStorm } from './reconnect-storm.mjs';
+import { ratio } from './stats.mjs';
+
+const SYSTEM_NAMES = ['baseline', 'generated'];
+
+/** Runs `measure(redisUrl)` on a redis-server of its own, stopped afterwards. */
+async function withRedis(measure) {
+  const redis = await startRedis();
+  try {
+    return await measure(`redis://127.0.0.1:${redis.port}`);
+  } finally {
+    await redis.stop();
+  }
+}
+
+/** `measureOne(system, redisUrl)` for both systems, each on a fresh redis-server when `redis`. */
+async function bothSystems(systems, redis, measureOne) {
+  const results = {};
+  for (const name of SYSTEM_NAMES) {
+    results[name] = redis ? await withRedis((url) => measureOne(systems[name], url)) : await measureOne(systems[name]);
+  }
+  return results;
+}
+
+function stormFigures({ baseline, generated }) {
+  return {
+    baseline,
+    generated,
+    allRejoinedRatio: ratio(generated.allRejoinedMs, baseline.allRejoinedMs),
+    p99RejoinedRatio: ratio(generated.p99RejoinedMs, baseline.p99RejoinedMs),
+    cpuPerReconnectRatio: ratio(generated.survivorCpuUsPerReconnect, baseline.survivorCpuUsPerReconnect),
+    peakEventLoopDelayRatio: ratio(generated.peakEventLoopDelayMs, baseline.peakEventLoopDelayMs),
+  };
+}
+
+function churnFigures({ baseline, generated }) {
+  return {
+    baseline,
+    generated,
+    presenceEventsRatio: ratio(generated.presenceEvents, baseline.presenceEvents),
+    serverCpuRatio: ratio(generated.serverCpuMs, baseline.serverCpuMs),
+  };
+}
+
+/**
+ * Runs every scenario (and its --redis variant); `attempt(label, measure)` records a failure and yields
+ * undefined, so one broken scenario does not stop the others.
+ */
+export async function measureScenarios({ systems, app, settings, redis, attempt, log }) {
+  const variants = redis ? [false, true] : [false];
+  const results = { reconnectStorm: {}, presenceChurn: {}, fanOut: {} };
+  for (const withRedisServer of variants) {
+    const key = withRedisServer ? 'redis' : 'local';
+    const where = withRedisServer ? ' with redis' : '';
+    log(`reconnect storm${where}: ${settings.storm.clients} clients on two instances, one of them drains`);
+    const storm = await attempt(`reconnect storm${where}`, () =>
+      bothSystems(systems, withRedisServer, (system, redisUrl) =>
+        measureReconnectStorm({ system, app, settings, redisUrl, log }),
+      ),
+    );
+    results.reconnectStorm[key] = storm && stormFigures(storm);
+    log(`presence churn${where}: ${settings.churn.leavers} of ${settings.churn.users} users leave at once`);
+    const churn = await attempt(`presence churn${where}`, () =>
+      bothSystems(systems, withRedisServer, (system, redisUrl) =>
+        measurePresenceChurn({ system, app, settings, redisUrl, log }),
+      ),
+    );
+    results.presenceChurn[key] = churn && churnFigures(churn);
+    // Across Redis, the smallest room only: the largest one measures the same per-delivery work.
+    const roomSizes = withRedisServer ? settings.fanOut.members.slice(0, 1) : settings.fanOut.members;
+    results.fanOut[key] = [];
+    for (const members of roomSizes) {
+      log(`fan-out${where}: one room of ${members}`);
+      const fanOut = await attempt(`fan-out ${members}${where}`, () =>
+        withRedisServer
+          ? withRedis((redisUrl) => measureFanOut({ systems, app, settings, members, redisUrl, log }))
+          : measureFanOut({ systems, app, settings, members, log }),
+      );
+      if (fanOut) results.fanOut[key].push(fanOut);
+    }
+  }
+  return results;
+}
