@@ -19,6 +19,8 @@ setTimeout(() => process.exit(3), Number(process.env.BENCH_WORKER_MAX_MS ?? 600_
 let clients = [];
 /** Where deliveries are counted (and, when asked, timed) during the current load run. */
 let deliveries = { received: 0, inWindow: 0, latencies: undefined, windowStart: 0, windowEnd: 0 };
+/** Set by the `stop` command: the running load ends its window now (its drain still runs). */
+let stopRequested = false;
 /** `presence` events received, and the user entries they carried, since the last `counters` command. */
 let presence = { events: 0, users: 0 };
 /** What the clients with a failoverUrl did after their server announced its shutdown. */
@@ -156,6 +158,7 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
   let issued = 0;
   let nextSender = 0;
   let pendingInWindow = 0;
+  stopRequested = false;
 
   const send = (client) => {
     const sentAt = performance.now();
@@ -181,7 +184,7 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
     });
   };
 
-  while (performance.now() < windowEnd) {
+  while (performance.now() < windowEnd && !stopRequested) {
     const due = Math.floor((rate * (performance.now() - start)) / 1000) - issued;
     for (let i = 0; i < due && senders.length > 0; i++) {
       const client = senders[nextSender++ % senders.length];
@@ -243,7 +246,12 @@ function close() {
   return { closed: true };
 }
 
-const commands = { connect, load, count, leave, counters, failoverStatus, close };
+function stop() {
+  stopRequested = true;
+  return { stopped: true };
+}
+
+const commands = { connect, load, stop, count, leave, counters, failoverStatus, close };
 
 process.on('message', async ({ id, command, params }) => {
   try {

@@ -92,6 +92,11 @@ export class LoadGroup {
     return merged;
   }
 
+  /** Ends the running `load` windows early (a load whose length was not known when it started). */
+  async stopLoad() {
+    await this.all('stop', () => ({}), 30_000);
+  }
+
   async connectedCount() {
     return sum(await this.all('count', () => ({}), 30_000), 'connected');
   }

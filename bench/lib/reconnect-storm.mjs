@@ -66,11 +66,13 @@ export function measureReconnectStorm({ system, app, settings, redisUrl, log }) 
           throw new Error(`${connection.connected} of ${specs.length} clients connected: ${connection.firstError}`);
         }
         await sleep(1_000);
-        // The stayers chat all through the storm; the drain starts once their load is steady.
+        // The stayers chat all through the storm; the drain starts once their load is steady. A worker with
+        // senders answers `stop` while its load runs.
         const chat = group.load({
           rate: storm.chatRate,
           warmupMs: 0,
-          windowMs: storm.leadMs + storm.chatMs,
+          // Until stopped, once the storm is over and the chat's own cost was read again.
+          windowMs: 2 * storm.leadMs + storm.timeoutMs,
           drainMs: 3_000,
           maxInFlight: 20,
           contentLength: CONTENT_LENGTH,
@@ -79,7 +81,6 @@ export function measureReconnectStorm({ system, app, settings, redisUrl, log }) 
         await survivor.ask({ benchCommand: 'eventLoopDelayStart' }, 'benchEventLoopDelay');
         const leadCpu = cpuMicros(survivor.pid);
         await sleep(storm.leadMs);
-        const chatCpuPerMs = (cpuMicros(survivor.pid) - leadCpu) / storm.leadMs;
         const sigtermAt = Date.now();
         const cpuAtSigterm = cpuMicros(survivor.pid);
         const drained = draining.stop();
@@ -94,6 +95,11 @@ export function measureReconnectStorm({ system, app, settings, redisUrl, log }) 
         }
         const delay = await survivor.ask({ benchCommand: 'eventLoopDelayStop' }, 'benchEventLoopDelay');
         await drained;
+        // The chat's own cost, read over as long a quiet stretch after the storm as before it.
+        const trailCpu = cpuMicros(survivor.pid);
+        await sleep(storm.leadMs);
+        const chatCpuPerMs = (cpuAtSigterm - leadCpu + cpuMicros(survivor.pid) - trailCpu) / (2 * storm.leadMs);
+        await group.stopLoad();
         const chatResult = await chat;
         await sleep(1_000);
         const delivered = await group.deliveredSoFar();
@@ -118,7 +124,7 @@ export function measureReconnectStorm({ system, app, settings, redisUrl, log }) 
           firstRejoinedMs: Math.min(...sinceSigterm),
           peakReconnectsPerSecond: peakPerSecond(status.rejoinedAt),
           survivorCpuUsPerReconnect: stormCpuMicros / Math.max(status.rejoinedAt.length, 1),
-          survivorCpuUsPerMessageBefore: (chatCpuPerMs * 1_000) / storm.chatRate,
+          chatCpuShare: chatCpuPerMs / 1_000,
           peakEventLoopDelayMs: delay.maxMs,
           p99EventLoopDelayMs: delay.p99Ms,
           chat: { acked: chatResult.acked, errors: chatResult.errors, firstError: chatResult.firstError },
