@@ -8,8 +8,9 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeApp, describeGeneratedApp, lockAppCache, prepareGeneratedApp } from './lib/generated-app.mjs';
+import { cacheRoot, describeApp, describeGeneratedApp, lockAppCache, pack, prepareGeneratedApp } from './lib/generated-app.mjs';
 import { measureCrossInstance } from './lib/cross-instance.mjs';
+import { measureGeneratorWall, measureGenToGreen } from './lib/generator.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
@@ -56,6 +57,8 @@ const MODES = {
     idle: { connections: 1_000, holdMs: 2_000 },
     coldStarts: 3,
     schematicRuns: 10,
+    generatorRuns: 3,
+    genToGreen: false,
     redis: { pairs: 10, rate: 200, warmupMs: 1_000, windowMs: 3_000 },
     deadlineMs: 6 * 60_000,
   },
@@ -68,6 +71,8 @@ const MODES = {
     idle: { connections: 10_000, holdMs: 10_000 },
     coldStarts: 5,
     schematicRuns: 20,
+    generatorRuns: 7,
+    genToGreen: true,
     redis: { pairs: 20, rate: 400, warmupMs: 2_000, windowMs: 10_000 },
     deadlineMs: 40 * 60_000,
   },
@@ -156,6 +161,25 @@ async function main() {
   const schematic = await attempt(failures, 'schematic timing', () =>
     measureSchematic(repoDir, app.scaffoldDir, settings.schematicRuns),
   );
+  log('timing nest g realtime-gateway chat against nest g gateway chat, alternately');
+  // With --app, the package under test is the one the cached generated app was last built with.
+  const generatedApp = args.app ? describeGeneratedApp(args.nest) : app;
+  const generator = await attempt(failures, 'generator wall time', () =>
+    measureGeneratorWall({ app: generatedApp, runs: settings.generatorRuns, log }),
+  );
+  let genToGreen = { seconds: null, notRun: 'quick mode: it takes minutes (full runs only)' };
+  if (settings.genToGreen) {
+    log('gen-to-green: nest new → nest add → nest g → install → build → generated tests');
+    genToGreen =
+      (await attempt(failures, 'gen-to-green', () =>
+        measureGenToGreen({
+          tarball: app.tarball ?? pack(repoDir, join(cacheRoot(), `nest${args.nest}`, 'gen-to-green-pack')),
+          nestMajor: args.nest,
+          cliVersion,
+          log,
+        }),
+      )) ?? null;
+  }
   log('measuring cold starts');
   const coldStart = {};
   for (const name of ['baseline', 'generated']) {
@@ -197,6 +221,8 @@ async function main() {
     redis,
     coldStart,
     schematic,
+    generator,
+    genToGreen,
     failures,
   });
   mkdirSync(dirname(resultsPath), { recursive: true });

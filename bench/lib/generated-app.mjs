@@ -36,7 +36,12 @@ function run(command, args, cwd) {
 
 function appPaths(nestMajor) {
   const majorDir = join(cacheRoot(), `nest${nestMajor}`);
-  return { majorDir, scaffoldDir: join(majorDir, 'scaffold', APP_NAME), appDir: join(majorDir, 'app', APP_NAME) };
+  return {
+    majorDir,
+    scaffoldDir: join(majorDir, 'scaffold', APP_NAME),
+    appDir: join(majorDir, 'app', APP_NAME),
+    beforeGatewayDir: join(majorDir, 'before-gateway', APP_NAME),
+  };
 }
 
 function isAlive(pid) {
@@ -73,7 +78,7 @@ export function lockAppCache(nestMajor) {
 }
 
 /** Packs the repository as it would be published and returns the tarball's path. */
-function pack(repoDir, destination) {
+export function pack(repoDir, destination) {
   mkdirSync(destination, { recursive: true });
   for (const file of readdirSync(destination).filter((name) => name.endsWith('.tgz'))) {
     rmSync(join(destination, file));
@@ -124,7 +129,7 @@ function resetApp(scaffoldDir, appDir, fresh) {
  * reported through `log`.
  */
 export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log }) {
-  const { majorDir, scaffoldDir, appDir } = appPaths(nestMajor);
+  const { majorDir, scaffoldDir, appDir, beforeGatewayDir } = appPaths(nestMajor);
 
   log('packing nest-realtime');
   const tarball = pack(repoDir, majorDir);
@@ -149,17 +154,30 @@ export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log
   // nest-realtime@latest from the registry over our tarball.
   run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], appDir);
   run('npm', ['install', '--no-audit', '--no-fund'], appDir);
+  snapshotSources(appDir, beforeGatewayDir);
   run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], appDir);
   log('building the generated app');
   run('npm', ['run', 'build'], appDir);
 
-  return describeGeneratedApp(nestMajor);
+  return { ...describeGeneratedApp(nestMajor), tarball };
+}
+
+/**
+ * Copies an app without node_modules and dist to `destination` (replacing it): the app as `nest add` left
+ * it, which the generator timing (generator.mjs) restores before every `nest g`.
+ */
+function snapshotSources(appDir, destination) {
+  rmSync(destination, { recursive: true, force: true });
+  mkdirSync(destination, { recursive: true });
+  for (const entry of readdirSync(appDir).filter((name) => !['node_modules', 'dist'].includes(name))) {
+    cpSync(join(appDir, entry), join(destination, entry), { recursive: true, verbatimSymlinks: true });
+  }
 }
 
 /** The app prepareGeneratedApp last built for a Nest major. */
 export function describeGeneratedApp(nestMajor) {
-  const { scaffoldDir, appDir } = appPaths(nestMajor);
-  return describeApp(appDir, scaffoldDir);
+  const { scaffoldDir, appDir, beforeGatewayDir } = appPaths(nestMajor);
+  return { ...describeApp(appDir, scaffoldDir), beforeGatewayDir };
 }
 
 /** A built generated app (or a copy of one): its folders, entry point, compiled DTOs and versions. */
