@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cacheRoot } from './generated-app.mjs';
+import { cacheRoot, FORMAT_CACHE } from './generated-app.mjs';
 import { median, ratio } from './stats.mjs';
 
 const OUTPUT_TAIL_CHARS = 8_000;
@@ -39,12 +39,18 @@ function timed(command, args, cwd, env = {}) {
   });
 }
 
-/** Replaces everything but node_modules in `dir` with the snapshot's files. */
-function restoreSources(snapshotDir, dir) {
+/**
+ * Puts `dir` back as `nest add` left it: everything but node_modules from the app's snapshot, and the
+ * schematics' format cache as it was then (the kit's entries, none of a feature): otherwise every run after
+ * the first would find the feature's files already formatted, which a user's first `nest g` does not.
+ */
+function restoreApp(app, dir) {
   for (const entry of readdirSync(dir).filter((name) => name !== 'node_modules')) {
     rmSync(join(dir, entry), { recursive: true, force: true });
   }
-  cpSync(snapshotDir, dir, { recursive: true, verbatimSymlinks: true });
+  cpSync(app.beforeGatewayDir, dir, { recursive: true, verbatimSymlinks: true });
+  rmSync(join(dir, FORMAT_CACHE), { recursive: true, force: true });
+  if (existsSync(app.beforeGatewayCacheDir ?? '')) cpSync(app.beforeGatewayCacheDir, join(dir, FORMAT_CACHE), { recursive: true });
 }
 
 // The Nest CLI exits 0 when a schematic throws, so a run counts only when it says it created the gateway.
@@ -53,7 +59,7 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** One `nest g <schematic> chat` in `workDir` restored to the app as `nest add` left it; its wall time in ms. */
 async function generateOnce(app, workDir, schematic) {
-  restoreSources(app.beforeGatewayDir, workDir);
+  restoreApp(app, workDir);
   const { ms, output } = await timed(join(workDir, 'node_modules', '.bin', 'nest'), ['g', schematic, 'chat'], workDir);
   const plain = output.replace(ANSI, '');
   if (!CREATED_GATEWAY.test(plain) || !existsSync(join(workDir, 'src', 'chat', 'chat.gateway.ts'))) {
@@ -68,6 +74,7 @@ async function generateOnce(app, workDir, schematic) {
  * as `nest add nest-realtime` left it (generated-app.mjs snapshots it before generating), restored before
  * every run so that both really write their files. The copy shares the app's node_modules through a symlink:
  * the same packages, without copying 250 MB. The two alternate (ABAB) `runs` times each; medians in ms.
+ * The app's node_modules is left as it was found, its format cache included.
  */
 export async function measureGeneratorWall({ app, runs, log }) {
   if (!existsSync(app.beforeGatewayDir ?? '')) {
@@ -91,6 +98,7 @@ export async function measureGeneratorWall({ app, runs, log }) {
       }
     }
   } finally {
+    restoreApp(app, workDir);
     rmSync(workDir, { recursive: true, force: true });
   }
   const generatorWallMs = median(timings.ours);
