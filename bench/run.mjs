@@ -8,9 +8,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { describeApp, describeGeneratedApp, lockAppCache, prepareGeneratedApp } from './lib/generated-app.mjs';
+import { cacheRoot, describeApp, describeGeneratedApp, lockAppCache, pack, prepareGeneratedApp } from './lib/generated-app.mjs';
 import { measureCrossInstance } from './lib/cross-instance.mjs';
 import { measureScenarios } from './lib/scenarios.mjs';
+import { measureGeneratorWall, measureGenToGreen } from './lib/generator.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
@@ -58,6 +59,9 @@ const MODES = {
     idle: { connections: 1_000, holdMs: 2_000 },
     coldStarts: 3,
     schematicRuns: 10,
+    // 2 each, not 3: a pair of runs takes 6–7 s on 2 cores, and quick mode must stay under CI's 2 minutes.
+    generatorRuns: 2,
+    genToGreen: false,
     redis: { pairs: 10, rate: 200, warmupMs: 1_000, windowMs: 3_000 },
     storm: { clients: 1_000, roomSize: 10, chatRate: 50, leadMs: 1_000, timeoutMs: 30_000 },
     churn: { users: 1_000, roomSize: 10, leavers: 100, quietMs: 1_500, timeoutMs: 15_000 },
@@ -73,6 +77,8 @@ const MODES = {
     idle: { connections: 10_000, holdMs: 10_000 },
     coldStarts: 5,
     schematicRuns: 20,
+    generatorRuns: 7,
+    genToGreen: true,
     redis: { pairs: 20, rate: 400, warmupMs: 2_000, windowMs: 10_000 },
     storm: { clients: 10_000, roomSize: 10, chatRate: 50, leadMs: 2_000, timeoutMs: 60_000 },
     churn: { users: 10_000, roomSize: 10, leavers: 1_000, quietMs: 2_000, timeoutMs: 30_000 },
@@ -164,6 +170,25 @@ async function main() {
   const schematic = await attempt(failures, 'schematic timing', () =>
     measureSchematic(repoDir, app.scaffoldDir, settings.schematicRuns),
   );
+  log('timing nest g realtime-gateway chat against nest g gateway chat, alternately');
+  // With --app, the package under test is the one the cached generated app was last built with.
+  const generatedApp = args.app ? describeGeneratedApp(args.nest) : app;
+  const generator = await attempt(failures, 'generator wall time', () =>
+    measureGeneratorWall({ app: generatedApp, runs: settings.generatorRuns, log }),
+  );
+  let genToGreen = { seconds: null, notRun: 'quick mode: it takes minutes (full runs only)' };
+  if (settings.genToGreen) {
+    log('gen-to-green: nest new → nest add → nest g → install → build → generated tests');
+    genToGreen =
+      (await attempt(failures, 'gen-to-green', () =>
+        measureGenToGreen({
+          tarball: app.tarball ?? pack(repoDir, join(cacheRoot(), `nest${args.nest}`, 'gen-to-green-pack')),
+          nestMajor: args.nest,
+          cliVersion,
+          log,
+        }),
+      )) ?? null;
+  }
   log('measuring cold starts');
   const coldStart = {};
   for (const name of ['baseline', 'generated']) {
@@ -215,6 +240,8 @@ async function main() {
     coldStart,
     schematic,
     scenarios,
+    generator,
+    genToGreen,
     failures,
   });
   mkdirSync(dirname(resultsPath), { recursive: true });

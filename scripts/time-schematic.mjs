@@ -1,12 +1,15 @@
 // node scripts/time-schematic.mjs [appDir] [--runs 20]
 // Times `realtime-gateway chat` in process (SchematicTestRunner over an in-memory copy of a Nest app's
 // sources, after one warm-up run) and prints the median and spread in milliseconds. Needs `npm run build`.
+// Prettier's output is not cached here (NEST_REALTIME_FORMAT_CACHE=off): every run formats every file, as
+// the figures from before the cache did, instead of timing cache hits after the warm-up.
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+process.env.NEST_REALTIME_FORMAT_CACHE = 'off';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { HostTree } = require('@angular-devkit/schematics');

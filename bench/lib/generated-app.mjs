@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const APP_NAME = 'bench-app';
+/** Where our schematics keep Prettier's output for an app (src/utils/formatting.ts). */
+export const FORMAT_CACHE = join('node_modules', '.cache', 'nest-realtime');
 const OUTPUT_TAIL_CHARS = 12_000;
 
 /** Where scaffolded apps are kept between bench runs. */
@@ -36,7 +38,13 @@ function run(command, args, cwd) {
 
 function appPaths(nestMajor) {
   const majorDir = join(cacheRoot(), `nest${nestMajor}`);
-  return { majorDir, scaffoldDir: join(majorDir, 'scaffold', APP_NAME), appDir: join(majorDir, 'app', APP_NAME) };
+  return {
+    majorDir,
+    scaffoldDir: join(majorDir, 'scaffold', APP_NAME),
+    appDir: join(majorDir, 'app', APP_NAME),
+    beforeGatewayDir: join(majorDir, 'before-gateway', APP_NAME),
+    beforeGatewayCacheDir: join(majorDir, 'before-gateway', 'format-cache'),
+  };
 }
 
 function isAlive(pid) {
@@ -73,7 +81,7 @@ export function lockAppCache(nestMajor) {
 }
 
 /** Packs the repository as it would be published and returns the tarball's path. */
-function pack(repoDir, destination) {
+export function pack(repoDir, destination) {
   mkdirSync(destination, { recursive: true });
   for (const file of readdirSync(destination).filter((name) => name.endsWith('.tgz'))) {
     rmSync(join(destination, file));
@@ -124,7 +132,7 @@ function resetApp(scaffoldDir, appDir, fresh) {
  * reported through `log`.
  */
 export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log }) {
-  const { majorDir, scaffoldDir, appDir } = appPaths(nestMajor);
+  const { majorDir, scaffoldDir, appDir, beforeGatewayDir, beforeGatewayCacheDir } = appPaths(nestMajor);
 
   log('packing nest-realtime');
   const tarball = pack(repoDir, majorDir);
@@ -144,22 +152,40 @@ export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log
   log('installing the package, then `nest add nest-realtime` and `nest g realtime-gateway chat`');
   resetApp(scaffoldDir, appDir, fresh);
   run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball], appDir);
+  // node_modules outlives runs: without this, the format cache would hold the last run's feature too.
+  rmSync(join(appDir, FORMAT_CACHE), { recursive: true, force: true });
   // The README's flow. `nest add` also wires main.ts to the Redis adapter, which --redis needs; without
   // REDIS_URL the app keeps socket.io's in-memory adapter. --skip-install: it would otherwise install
   // nest-realtime@latest from the registry over our tarball.
   run('npx', ['nest', 'add', 'nest-realtime', '--skip-install'], appDir);
   run('npm', ['install', '--no-audit', '--no-fund'], appDir);
+  snapshotSources(appDir, beforeGatewayDir);
+  rmSync(beforeGatewayCacheDir, { recursive: true, force: true });
+  if (existsSync(join(appDir, FORMAT_CACHE))) cpSync(join(appDir, FORMAT_CACHE), beforeGatewayCacheDir, { recursive: true });
   run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], appDir);
   log('building the generated app');
   run('npm', ['run', 'build'], appDir);
 
-  return describeGeneratedApp(nestMajor);
+  return { ...describeGeneratedApp(nestMajor), tarball };
+}
+
+/**
+ * Copies an app without node_modules and dist to `destination` (replacing it): the app as `nest add` left
+ * it, which the generator timing (generator.mjs) restores before every `nest g`, with the format cache
+ * `nest add` left (prepareGeneratedApp keeps that beside it).
+ */
+function snapshotSources(appDir, destination) {
+  rmSync(destination, { recursive: true, force: true });
+  mkdirSync(destination, { recursive: true });
+  for (const entry of readdirSync(appDir).filter((name) => !['node_modules', 'dist'].includes(name))) {
+    cpSync(join(appDir, entry), join(destination, entry), { recursive: true, verbatimSymlinks: true });
+  }
 }
 
 /** The app prepareGeneratedApp last built for a Nest major. */
 export function describeGeneratedApp(nestMajor) {
-  const { scaffoldDir, appDir } = appPaths(nestMajor);
-  return describeApp(appDir, scaffoldDir);
+  const { scaffoldDir, appDir, beforeGatewayDir, beforeGatewayCacheDir } = appPaths(nestMajor);
+  return { ...describeApp(appDir, scaffoldDir), beforeGatewayDir, beforeGatewayCacheDir };
 }
 
 /** A built generated app (or a copy of one): its folders, entry point, compiled DTOs and versions. */

@@ -32,7 +32,7 @@ function medianRatio(pairs, pick) {
 const finiteOrNull = (value) => (Number.isFinite(value) ? value : null);
 
 /** The results document written to bench/results/latest.json (NaN becomes null). */
-export function summarize({ meta, throughputRuns, idle, redis, coldStart, schematic, scenarios, failures }) {
+export function summarize({ meta, throughputRuns, idle, redis, coldStart, schematic, generator, genToGreen, scenarios, failures }) {
   const pairs = rounds(throughputRuns);
   const medians = Object.fromEntries(
     SYSTEMS.map((name) => {
@@ -56,11 +56,28 @@ export function summarize({ meta, throughputRuns, idle, redis, coldStart, schema
     baselineIdleConnectionsHeld: idle.baseline?.held,
     redisCrossInstanceP99Ms: redis?.p99Ms,
     schematicMedianMs: schematic?.medianMs,
+    generatorWallRatio: generator?.ratio,
+    generatorWallMs: generator?.generatorWallMs,
+    nestGatewayWallMs: generator?.nestGatewayWallMs,
+    genToGreenSeconds: genToGreen?.seconds,
     coldStartMedianMs: coldStart.generated?.medianMs,
     baselineColdStartMedianMs: coldStart.baseline?.medianMs,
     ...scenarioHeadline(scenarios),
   };
-  const document = { ...meta, ...headline, medians, rounds: pairs.length, throughputRuns, idle, redis, coldStart, schematic, failures };
+  const document = {
+    ...meta,
+    ...headline,
+    medians,
+    rounds: pairs.length,
+    throughputRuns,
+    idle,
+    redis,
+    coldStart,
+    schematic,
+    generator,
+    genToGreen,
+    failures,
+  };
   return JSON.parse(JSON.stringify(document, (_key, value) => (typeof value === 'number' ? finiteOrNull(value) : value)));
 }
 
@@ -85,6 +102,18 @@ export function renderTable(results) {
     ['idle connections held', `${results.baselineIdleConnectionsHeld ?? '—'}`, `${results.idleConnectionsHeld ?? '—'}`, null],
     ['cold start, spawn → listening', ms(results.baselineColdStartMedianMs), ms(results.coldStartMedianMs), ratio(results.coldStartMedianMs, results.baselineColdStartMedianMs)],
     [`schematic realtime-gateway chat (median of ${results.schematic?.runs ?? '—'})`, '', ms(results.schematicMedianMs), null],
+    [
+      `nest g: realtime-gateway ÷ Nest's gateway (median of ${results.generator?.runs ?? '—'}; target ≤ 1.10)`,
+      ms(results.nestGatewayWallMs),
+      ms(results.generatorWallMs),
+      results.generatorWallRatio,
+    ],
+    [
+      'gen-to-green: nest new → generated tests pass (target ≤ 120 s)',
+      '',
+      results.genToGreen?.notRun ? 'not run (quick)' : format.fixed(1, ' s')(results.genToGreenSeconds),
+      null,
+    ],
     ['redis cross-instance delivery p99', '', results.redis ? ms(results.redisCrossInstanceP99Ms) : 'not run (--redis)', null],
   ];
   const header = ['', 'baseline', 'generated', 'gen ÷ base'];
@@ -102,6 +131,7 @@ const REQUIRED = [
   'baselineKbPerIdleConnection',
   'idleConnectionsHeld',
   'schematicMedianMs',
+  'generatorWallRatio',
   'coldStartMedianMs',
 ];
 
@@ -110,6 +140,9 @@ export function brokenRun(results, { redisRequested }) {
   const problems = [...results.failures];
   for (const field of REQUIRED) {
     if (typeof results[field] !== 'number') problems.push(`${field} is missing or not a number`);
+  }
+  if (results.settings.genToGreen && typeof results.genToGreenSeconds !== 'number') {
+    problems.push('genToGreenSeconds is missing although this mode measures it');
   }
   if (redisRequested && typeof results.redisCrossInstanceP99Ms !== 'number') {
     problems.push('redisCrossInstanceP99Ms is missing although --redis was given');

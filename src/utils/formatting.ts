@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Formats one generated file; resolves to the content unchanged when it cannot. */
 export type SourceFormatter = (treePath: string, content: string) => Promise<string>;
 
 interface Prettier {
+  version?: string;
   format(source: string, options: Record<string, unknown>): Promise<string>;
   resolveConfig(filePath: string): Promise<Record<string, unknown> | null>;
 }
@@ -13,6 +16,9 @@ interface Prettier {
  * 11 and 12 apps do). Templates are written in Prettier's default style for a short name like `chat`; a
  * longer name or another house style would otherwise leave lines the host's formatter rewrites.
  * Undefined when the host has no Prettier: the templates' own formatting is used as it is.
+ *
+ * Results are cached (see FormatCache): every schematic renders and formats the whole kit again to compare it
+ * with what is there, which is most of its run time, and the kit comes out the same as the last run's.
  *
  * @example
  * const format = loadHostFormatter(process.cwd());
@@ -25,9 +31,76 @@ export function loadHostFormatter(workspaceRoot: string): SourceFormatter | unde
   } catch {
     return undefined;
   }
+  const cache = FormatCache.in(workspaceRoot, prettier.version);
   return async (treePath, content) => {
     const filepath = join(workspaceRoot, treePath);
     const config = (await prettier.resolveConfig(filepath)) ?? {};
-    return prettier.format(content, { ...config, filepath });
+    const options = { ...config, filepath };
+    // A plugin's own version would not be part of the key, so its output is never cached.
+    const key = config.plugins === undefined ? cache?.keyOf(treePath, config, content) : undefined;
+    const cached = key === undefined ? undefined : cache?.read(key);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const formatted = await prettier.format(content, options);
+    if (key !== undefined) {
+      cache?.write(key, formatted);
+    }
+    return formatted;
   };
+}
+
+/** Set to `off` to format every file afresh (e.g. to time the formatting itself). */
+export const FORMAT_CACHE_VARIABLE = 'NEST_REALTIME_FORMAT_CACHE';
+
+/**
+ * Prettier's output per input, in `node_modules/.cache/nest-realtime/prettier/` of the workspace (where
+ * Prettier's own `--cache` keeps its cache): the file named by the SHA-256 of Prettier's version, the options
+ * resolved for the file (overrides applied), its path in the workspace (which picks the parser) and the source
+ * holds what Prettier made of it. Formatting is a function of exactly these, so a hit is what Prettier would
+ * return; the path is the workspace-relative one, so a copy of the app finds the entries too. Unreadable or
+ * unwritable, it is simply not used.
+ */
+class FormatCache {
+  private constructor(
+    private readonly dir: string,
+    private readonly prettierVersion: string,
+  ) {}
+
+  /** The cache of a workspace with node_modules and a Prettier that says its version; otherwise none. */
+  static in(workspaceRoot: string, prettierVersion: string | undefined): FormatCache | undefined {
+    const nodeModules = join(workspaceRoot, 'node_modules');
+    if (process.env[FORMAT_CACHE_VARIABLE] === 'off' || !prettierVersion || !existsSync(nodeModules)) {
+      return undefined;
+    }
+    return new FormatCache(join(nodeModules, '.cache', 'nest-realtime', 'prettier'), prettierVersion);
+  }
+
+  keyOf(treePath: string, config: Record<string, unknown>, source: string): string {
+    return createHash('sha256')
+      .update(JSON.stringify([this.prettierVersion, treePath, config]))
+      .update('\0')
+      .update(source)
+      .digest('hex');
+  }
+
+  read(key: string): string | undefined {
+    try {
+      return readFileSync(join(this.dir, key), 'utf-8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Written aside and renamed into place, so a concurrent run never reads half an entry. */
+  write(key: string, formatted: string): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const aside = join(this.dir, `${key}.${process.pid}.tmp`);
+      writeFileSync(aside, formatted);
+      renameSync(aside, join(this.dir, key));
+    } catch {
+      // A read-only node_modules: formatting still works, only slower next time.
+    }
+  }
 }
