@@ -10,11 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeApp, describeGeneratedApp, lockAppCache, prepareGeneratedApp } from './lib/generated-app.mjs';
 import { measureCrossInstance } from './lib/cross-instance.mjs';
+import { prepareFloorApp } from './lib/floor-app.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
 import { measureColdStart, measureSchematic } from './lib/startup.mjs';
 import { systemsOf } from './lib/systems.mjs';
+import { measureCpuAtOnce } from './lib/simultaneous.mjs';
+import { median } from './lib/stats.mjs';
 import { measureRound } from './lib/throughput.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -42,7 +45,10 @@ const COMMON = {
   loadWorkers: 2,
   // Enough for Little's law at any rate this machine reaches, small enough to bound an overloaded run.
   maxInFlight: 20,
-  fixedRateFraction: 0.5,
+  // Of the baseline's saturation: the latency windows' rate, and the CPU phase's summed over its 3 servers.
+  // At half, the server sat on the queueing knee, where a few percent more CPU showed as tens of percent
+  // more latency.
+  fixedRateFraction: 0.3,
   workerLifetimeMs: 15 * 60_000,
   warmup: { rate: 1_000, warmupMs: 0, windowMs: 2_000, drainMs: 1_000 },
 };
@@ -53,6 +59,7 @@ const MODES = {
     saturation: { startRate: 1_500, factor: 1.4, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300, maxP99Ms: 2_000 },
     saturated: { pairs: 1, overload: 1.5, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300 },
     fixed: { pairs: 1, warmupMs: 500, windowMs: 3_000, drainMs: 1_000 },
+    simultaneous: { windows: 3, firstWarmupRate: 1_000, firstWarmupMs: 2_500, warmupMs: 300, windowMs: 3_000, drainMs: 500 },
     idle: { connections: 1_000, holdMs: 2_000 },
     coldStarts: 3,
     schematicRuns: 10,
@@ -65,6 +72,7 @@ const MODES = {
     saturation: { startRate: 1_500, factor: 1.25, warmupMs: 1_000, windowMs: 3_000, drainMs: 2_000, restMs: 500, maxP99Ms: 2_000 },
     saturated: { pairs: 4, overload: 1.5, warmupMs: 1_000, windowMs: 4_000, drainMs: 3_000, restMs: 500 },
     fixed: { pairs: 4, warmupMs: 1_000, windowMs: 4_000, drainMs: 3_000 },
+    simultaneous: { windows: 8, firstWarmupRate: 1_000, firstWarmupMs: 4_000, warmupMs: 1_000, windowMs: 6_000, drainMs: 1_000 },
     idle: { connections: 10_000, holdMs: 10_000 },
     coldStarts: 5,
     schematicRuns: 20,
@@ -146,11 +154,20 @@ async function main() {
   lockAppCache(args.nest);
   // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
   // it goes into the templates.
+  const failures = [];
+  // The Nest bare-handler floor, derived from the generated gateway and rebuilt every run, so that template
+  // changes reach it; built beside the generated app when there is one to build.
+  let floorBuild;
+  const buildFloor = (generated) => {
+    log('deriving the Nest bare-handler floor and building it too');
+    floorBuild = attempt(failures, 'Nest floor app', () => prepareFloorApp(generated));
+  };
   const app = args.app
     ? describeApp(resolve(args.app), describeGeneratedApp(args.nest).scaffoldDir)
-    : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log });
+    : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log, alongsideBuild: buildFloor });
+  if (!floorBuild) buildFloor(app);
+  const floorApp = await floorBuild;
   const systems = systemsOf(app);
-  const failures = [];
 
   log('timing the schematic in process');
   const schematic = await attempt(failures, 'schematic timing', () =>
@@ -167,6 +184,17 @@ async function main() {
     log(`throughput round ${round} of ${settings.rounds}`);
     const runs = await attempt(failures, `round ${round}`, () => measureRound({ systems, app, settings, log }));
     if (runs) throughputRuns.push(...runs);
+  }
+
+  let simultaneous;
+  const baselineSaturation = median(
+    throughputRuns.filter((run) => run.system === 'baseline').map((run) => run.saturated.ackedPerSecond),
+  );
+  if (floorApp && Number.isFinite(baselineSaturation)) {
+    log('server CPU: baseline, generated and floor loaded at once');
+    simultaneous = await attempt(failures, 'server CPU at once', () =>
+      measureCpuAtOnce({ systems, app, floorApp, settings, baselineSaturation, log }),
+    );
   }
 
   log(`holding ${settings.idle.connections} idle authenticated connections`);
@@ -189,10 +217,12 @@ async function main() {
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
       machine: { cpus: availableParallelism(), node: process.version },
       app: app.appDir,
+      floorApp: floorApp?.appDir ?? null,
       versions: app.versions,
       settings,
     },
     throughputRuns,
+    simultaneous,
     idle,
     redis,
     coldStart,
@@ -204,7 +234,8 @@ async function main() {
 
   console.log(
     `\n${settings.clients} clients in rooms of ${settings.roomSize}, ${100}-byte messages; ` +
-      `${results.rounds} round(s), medians; ratios are generated ÷ baseline within a round.\n`,
+      `${results.rounds} round(s), medians; ratios are generated ÷ baseline (unless labelled otherwise) ` +
+      `within a round, or for CPU within a window of all three servers at once.\n`,
   );
   console.log(renderTable(results));
   const problems = brokenRun(results, { redisRequested: args.redis });

@@ -1,13 +1,13 @@
 // Several servers loaded at the same time, each with its own chat clients at the same rate, and every
 // server's CPU time read over the same windows. Whatever else the machine does during a window, it does to
 // all of them, so the ratio of two servers' CPU per message within a window moves by about ±2 %, where
-// windows taken one after the other move by ±10 %. bench/profile/compare-servers.mjs compares hand-edited
-// copies of the generated app with it.
+// windows taken one after the other move by ±10 %. The bench takes its CPU figures this way, and
+// bench/profile/compare-servers.mjs compares hand-edited copies of the generated app with it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoadGroup } from './load.mjs';
 import { threadCpuMicros } from './processes.mjs';
 import { median, percentile, ratio } from './stats.mjs';
-import { startSystem } from './systems.mjs';
+import { startSystem, systemsOf } from './systems.mjs';
 import { connectChatClients, loadParams } from './throughput.mjs';
 
 /** Throws when a server died on its own, with its output. */
@@ -97,3 +97,35 @@ export async function loadAtOnce({ contenders, settings, phase, onWindow = () =>
   };
 }
 
+/**
+ * The bench's CPU phase: the baseline, the generated app and its Nest bare-handler floor (lib/floor-app.mjs)
+ * at once, each at settings.fixedRateFraction × the baseline's saturation ÷ 3, so that the three together
+ * load the machine as the latency windows load it with one: well under saturation, where CPU per message
+ * is not queueing. A fixed rate would not be: 3 × 1,000 msg/s overloads this 2-core machine whenever
+ * something else runs on it (p99 of seconds, CPU per message a third of the unloaded figure).
+ */
+export async function measureCpuAtOnce({ systems, app, floorApp, settings, baselineSaturation, log }) {
+  const contenders = [
+    { label: 'baseline', system: systems.baseline, app },
+    { label: 'generated', system: systems.generated, app },
+    { label: 'floor', system: { ...systemsOf(floorApp).generated, name: 'floor' }, app: floorApp },
+  ];
+  const rate = Math.round((baselineSaturation * settings.fixedRateFraction) / contenders.length);
+  log(`${rate} msg/s each, ${settings.simultaneous.windows} windows of ${settings.simultaneous.windowMs / 1000} s`);
+  const measured = await loadAtOnce({
+    contenders,
+    settings,
+    phase: { ...settings.simultaneous, rate },
+    onWindow: (index, running) =>
+      log(
+        `window ${index + 1}: ` +
+          running
+            .map(({ label, windows }) => {
+              const { serverCpuUsPerMessage, cpuRatio } = windows.at(-1);
+              return `${label} ${serverCpuUsPerMessage.toFixed(1)} µs${label === 'baseline' ? '' : ` (${cpuRatio.toFixed(3)})`}`;
+            })
+            .join(', '),
+      ),
+  });
+  return { ...measured, rateBasis: { fixedRateFraction: settings.fixedRateFraction, baselineSaturation } };
+}
