@@ -231,7 +231,7 @@ export async function prepareFloorApp(app) {
   try {
     const { source, guardModule } = floorGateway(readFileSync(gatewayPath, 'utf-8'));
     writeFileSync(gatewayPath, source);
-    assertGuardMirrored(join(dirname(gatewayPath), `${guardModule.replace(/\.js$/, '')}.ts`));
+    assertGuardMirrored(join(app.appDir, dirname(GATEWAY), `${guardModule.replace(/\.js$/, '')}.ts`));
   } catch (error) {
     if (!(error instanceof UnexpectedShape)) throw error;
     throw new Error(
