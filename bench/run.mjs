@@ -15,9 +15,9 @@ import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
 import { measureColdStart, measureSchematic } from './lib/startup.mjs';
-import { systemsOf } from './lib/systems.mjs';
 import { measureCpuAtOnce } from './lib/simultaneous.mjs';
 import { median } from './lib/stats.mjs';
+import { systemsOf } from './lib/systems.mjs';
 import { measureRound } from './lib/throughput.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -45,7 +45,8 @@ const COMMON = {
   loadWorkers: 2,
   // Enough for Little's law at any rate this machine reaches, small enough to bound an overloaded run.
   maxInFlight: 20,
-  // Of the baseline's saturation: the latency windows' rate, and the CPU phase's summed over its 3 servers.
+  // Of the baseline's saturation: its step-up peak sets the rounds' latency windows (they come before its
+  // saturated windows), its saturated throughput the CPU phase's rate summed over the phase's 3 servers.
   // At half, the server sat on the queueing knee, where a few percent more CPU showed as tens of percent
   // more latency.
   fixedRateFraction: 0.3,
@@ -152,8 +153,6 @@ async function main() {
 
   console.log(`▶ nest-realtime bench (${settings.mode}, Nest ${args.nest}${args.redis ? ', with Redis' : ''}${args.app ? `, app ${args.app}` : ''})`);
   lockAppCache(args.nest);
-  // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
-  // it goes into the templates.
   const failures = [];
   // The Nest bare-handler floor, derived from the generated gateway and rebuilt every run, so that template
   // changes reach it; built beside the generated app when there is one to build.
@@ -162,6 +161,8 @@ async function main() {
     log('deriving the Nest bare-handler floor and building it too');
     floorBuild = attempt(failures, 'Nest floor app', () => prepareFloorApp(generated));
   };
+  // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
+  // it goes into the templates.
   const app = args.app
     ? describeApp(resolve(args.app), describeGeneratedApp(args.nest).scaffoldDir)
     : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log, alongsideBuild: buildFloor });
