@@ -36,6 +36,8 @@ const both = (a, b) => (a === undefined || b === undefined ? undefined : a && b)
 /** A comparison, or undefined when the figure is missing. */
 const compare = (value, digits, holds) => (Number.isFinite(value) ? holds(printed(value, digits)) : undefined);
 
+const TARGET_IDLE_CONNECTIONS = 10_000;
+
 /** The restated targets (issue 15), each with the headline figure it reads; the bench never fails on them. */
 const TARGETS = {
   serverCpuPerMessage: {
@@ -49,13 +51,16 @@ const TARGETS = {
   throughput: { target: '≥ 0.90', met: (r) => compare(r.throughputRatio, 2, (value) => value >= 0.9) },
   p50AckLatency: { target: '≤ 1.5', met: (r) => compare(r.p50AckLatencyRatio, 2, (value) => value <= 1.5) },
   p99AckLatency: { target: '≤ 1.5', met: (r) => compare(r.p99AckLatencyRatio, 2, (value) => value <= 1.5) },
+  // Set at 10,000 connections: at the quick run's 1,000, RSS per connection is a smoke test (see README).
   idleConnection: {
-    target: '≤ 16 KB, ≤ base + 10 %',
+    target: '≤ 16 KB, ≤ base + 10 % (K=10k)',
     met: (r) =>
-      both(
-        compare(r.kbPerIdleConnection, 1, (value) => value <= 16),
-        compare(r.idleConnectionRatio, 2, (value) => value <= 1.1),
-      ),
+      r.idleConnections < TARGET_IDLE_CONNECTIONS
+        ? undefined
+        : both(
+            compare(r.kbPerIdleConnection, 1, (value) => value <= 16),
+            compare(r.idleConnectionRatio, 2, (value) => value <= 1.1),
+          ),
   },
 };
 
