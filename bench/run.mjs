@@ -12,11 +12,14 @@ import { cacheRoot, describeApp, describeGeneratedApp, lockAppCache, pack, prepa
 import { measureCrossInstance } from './lib/cross-instance.mjs';
 import { measureScenarios } from './lib/scenarios.mjs';
 import { measureGeneratorWall, measureGenToGreen } from './lib/generator.mjs';
+import { prepareFloorApp } from './lib/floor-app.mjs';
 import { measureIdleMemory } from './lib/idle-memory.mjs';
 import { killAll } from './lib/processes.mjs';
 import { brokenRun, renderTable, summarize } from './lib/report.mjs';
 import { renderScenarioTable } from './lib/scenario-report.mjs';
 import { measureColdStart, measureSchematic } from './lib/startup.mjs';
+import { measureCpuAtOnce } from './lib/simultaneous.mjs';
+import { median } from './lib/stats.mjs';
 import { systemsOf } from './lib/systems.mjs';
 import { measureRound } from './lib/throughput.mjs';
 
@@ -45,7 +48,11 @@ const COMMON = {
   loadWorkers: 2,
   // Enough for Little's law at any rate this machine reaches, small enough to bound an overloaded run.
   maxInFlight: 20,
-  fixedRateFraction: 0.5,
+  // Of the baseline's saturation: its step-up peak sets the rounds' latency windows (they come before its
+  // saturated windows), its saturated throughput the CPU phase's rate summed over the phase's 3 servers.
+  // At half, the server sat on the queueing knee, where a few percent more CPU showed as tens of percent
+  // more latency.
+  fixedRateFraction: 0.3,
   workerLifetimeMs: 15 * 60_000,
   warmup: { rate: 1_000, warmupMs: 0, windowMs: 2_000, drainMs: 1_000 },
 };
@@ -56,6 +63,7 @@ const MODES = {
     saturation: { startRate: 1_500, factor: 1.4, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300, maxP99Ms: 2_000 },
     saturated: { pairs: 1, overload: 1.5, warmupMs: 500, windowMs: 1_500, drainMs: 1_000, restMs: 300 },
     fixed: { pairs: 1, warmupMs: 500, windowMs: 3_000, drainMs: 1_000 },
+    simultaneous: { windows: 3, firstWarmupRate: 1_000, firstWarmupMs: 2_500, warmupMs: 300, windowMs: 3_000, drainMs: 500 },
     idle: { connections: 1_000, holdMs: 2_000 },
     coldStarts: 3,
     schematicRuns: 10,
@@ -74,6 +82,7 @@ const MODES = {
     saturation: { startRate: 1_500, factor: 1.25, warmupMs: 1_000, windowMs: 3_000, drainMs: 2_000, restMs: 500, maxP99Ms: 2_000 },
     saturated: { pairs: 4, overload: 1.5, warmupMs: 1_000, windowMs: 4_000, drainMs: 3_000, restMs: 500 },
     fixed: { pairs: 4, warmupMs: 1_000, windowMs: 4_000, drainMs: 3_000 },
+    simultaneous: { windows: 8, firstWarmupRate: 1_000, firstWarmupMs: 4_000, warmupMs: 1_000, windowMs: 6_000, drainMs: 1_000 },
     idle: { connections: 10_000, holdMs: 10_000 },
     coldStarts: 5,
     schematicRuns: 20,
@@ -158,13 +167,22 @@ async function main() {
 
   console.log(`▶ nest-realtime bench (${settings.mode}, Nest ${args.nest}${args.redis ? ', with Redis' : ''}${args.app ? `, app ${args.app}` : ''})`);
   lockAppCache(args.nest);
+  const failures = [];
+  // The Nest bare-handler floor, derived from the generated gateway and rebuilt every run, so that template
+  // changes reach it; built beside the generated app when there is one to build.
+  let floorBuild;
+  const buildFloor = (generated) => {
+    log('deriving the Nest bare-handler floor and building it too');
+    floorBuild = attempt(failures, 'Nest floor app', () => prepareFloorApp(generated));
+  };
   // --app: a built copy of a generated app whose files were edited by hand, to measure a change before
   // it goes into the templates.
   const app = args.app
     ? describeApp(resolve(args.app), describeGeneratedApp(args.nest).scaffoldDir)
-    : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log });
+    : prepareGeneratedApp({ repoDir, nestMajor: args.nest, cliVersion, fresh: args.fresh, log, alongsideBuild: buildFloor });
+  if (!floorBuild) buildFloor(app);
+  const floorApp = await floorBuild;
   const systems = systemsOf(app);
-  const failures = [];
 
   log('timing the schematic in process');
   const schematic = await attempt(failures, 'schematic timing', () =>
@@ -202,6 +220,17 @@ async function main() {
     if (runs) throughputRuns.push(...runs);
   }
 
+  let simultaneous;
+  const baselineSaturation = median(
+    throughputRuns.filter((run) => run.system === 'baseline').map((run) => run.saturated.ackedPerSecond),
+  );
+  if (floorApp && Number.isFinite(baselineSaturation)) {
+    log('server CPU: baseline, generated and floor loaded at once');
+    simultaneous = await attempt(failures, 'server CPU at once', () =>
+      measureCpuAtOnce({ systems, app, floorApp, settings, baselineSaturation, log }),
+    );
+  }
+
   log(`holding ${settings.idle.connections} idle authenticated connections`);
   const idle = {};
   for (const name of ['baseline', 'generated']) {
@@ -231,10 +260,12 @@ async function main() {
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
       machine: { cpus: availableParallelism(), node: process.version },
       app: app.appDir,
+      floorApp: floorApp?.appDir ?? null,
       versions: app.versions,
       settings,
     },
     throughputRuns,
+    simultaneous,
     idle,
     redis,
     coldStart,
@@ -249,7 +280,8 @@ async function main() {
 
   console.log(
     `\n${settings.clients} clients in rooms of ${settings.roomSize}, ${100}-byte messages; ` +
-      `${results.rounds} round(s), medians; ratios are generated ÷ baseline within a round.\n`,
+      `${results.rounds} round(s), medians; ratios are generated ÷ baseline (unless labelled otherwise) ` +
+      `within a round, or for CPU within a window of all three servers at once.\n`,
   );
   console.log(renderTable(results));
   console.log(`\n${renderScenarioTable(results)}`);

@@ -9,7 +9,7 @@ import { signToken } from './token.mjs';
 const BASELINE_SERVER = join(dirname(fileURLToPath(import.meta.url)), '..', 'baseline-server.mjs');
 export const NAMESPACE = '/chat';
 
-/** @typedef {{ name: 'baseline' | 'generated', args: string[], env: Record<string, string> }} System */
+/** @typedef {{ name: 'baseline' | 'generated' | 'floor', args: string[], env: Record<string, string> }} System */
 
 /**
  * Client limits for both systems, which read the same REALTIME_* variables. The bench's clients all connect

@@ -1,7 +1,7 @@
 // One throughput round of both systems: N clients in rooms of M each, a warm-up, a step-up of the offered
-// rate to saturation, alternating windows at a fixed rate in which each server's CPU time per message and
-// the ack latencies are measured, then alternating windows offered more than either system can ack (its
-// throughput at saturation).
+// rate to saturation, alternating windows at a fixed rate in which the ack latencies and each server's CPU
+// time per message are measured (lib/simultaneous.mjs measures CPU more closely), then alternating windows
+// offered more than either system can ack (its throughput at saturation).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLoadGroup } from './load.mjs';
 import { cpuMicros } from './processes.mjs';
@@ -130,9 +130,10 @@ async function alternateWindows(contenders, settings, phase, rate) {
 /**
  * One round: the baseline and the generated app run side by side, each in a fresh process with its own
  * clients. Each is stepped up to saturation in turn, which finds roughly where it saturates. Then short
- * windows alternate between the two ABBA-wise (the other one idles), first at half the baseline's peak
- * (CPU and latency), then offered more than either acked in its step-up (their throughput at saturation),
- * so the two systems' figures are taken seconds apart rather than minutes, under the same conditions.
+ * windows alternate between the two ABBA-wise (the other one idles), first at settings.fixedRateFraction of
+ * the baseline's peak (latency and CPU), then offered more than either acked in its step-up (their
+ * throughput at saturation), so the two systems' figures are taken seconds apart rather than minutes,
+ * under the same conditions.
  */
 export function measureRound({ systems, app, settings, log }) {
   const group = (use) => withLoadGroup(settings.loadWorkers, settings.workerLifetimeMs, use);
