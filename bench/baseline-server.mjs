@@ -31,12 +31,13 @@ const { HandshakeRefused, RealtimeException, replyWithError } = await compiled(k
 const { packetCeiling, resolveRealtimeLimits } = await compiled(kitDir, 'realtime.limits.js');
 const { boundOutgoingBuffer, createRealtimeParser, OversizedPayload } = await compiled(kitDir, 'realtime.transport.js');
 const { PresenceBatches } = await compiled(kitDir, 'presence.batches.js');
-const { shutdownNotices } = await compiled(kitDir, 'realtime.shutdown.js');
-// Two constants; the file also declares the Nest gateway options, but nothing of Nest runs here.
-const { SHUTDOWN_NOTICE_MS, SHUTDOWN_RETRY_AFTER_MS } = await compiled(kitDir, 'realtime.config.js');
+const { resolveShutdownRetryAfterMs, shutdownNotices } = await compiled(kitDir, 'realtime.shutdown.js');
+// One constant; the file also declares the Nest gateway options, but nothing of Nest runs here.
+const { SHUTDOWN_NOTICE_MS } = await compiled(kitDir, 'realtime.config.js');
 const { WsValidationPipe } = await compiled(kitDir, 'ws-validation.pipe.js');
 
 const limits = resolveRealtimeLimits();
+const retryAfterMs = resolveShutdownRetryAfterMs();
 const redis = process.env.REDIS_URL ? await connectRedis(process.env.REDIS_URL) : undefined;
 const admission = new RealtimeAdmission(limits, redis?.limiters);
 const pipe = new WsValidationPipe(limits.payload);
@@ -210,7 +211,7 @@ process.once('SIGTERM', async () => {
   const sockets = [...chat.sockets.values()];
   if (sockets.length > 0) {
     presence.stop();
-    shutdownNotices(sockets.length, SHUTDOWN_RETRY_AFTER_MS).forEach((notice, index) => sockets[index].emit('serverShutdown', notice));
+    shutdownNotices(sockets.length, retryAfterMs).forEach((notice, index) => sockets[index].emit('serverShutdown', notice));
     await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_NOTICE_MS));
     chat.local.disconnectSockets(true);
   }

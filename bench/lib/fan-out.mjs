@@ -85,7 +85,7 @@ export async function measureFanOut({ systems, app, settings, members, redisUrl,
         if (connection.connected !== members) {
           throw new Error(`${connection.connected} of ${members} members connected: ${connection.firstError}`);
         }
-        await sleep(1_000);
+        await sleep(phase.settleMs);
         const saturation = await stepUp(group, servers, members, phase);
         const fixedRate =
           name === 'baseline'

@@ -19,12 +19,18 @@ async function withRedis(measure) {
   }
 }
 
-/** `measureOne(system, redisUrl)` for both systems, each on a fresh redis-server when `redis`. */
-async function bothSystems(systems, redis, measureOne) {
-  const results = {};
-  for (const name of SYSTEM_NAMES) {
-    results[name] = redis ? await withRedis((url) => measureOne(systems[name], url)) : await measureOne(systems[name]);
+/**
+ * `measureOne(system, redisUrl)` for both systems, each on a fresh redis-server when `redis`: one after the
+ * other, or at the same time when `sideBySide` (quick runs, whose figures only show the run works).
+ */
+async function bothSystems(systems, redis, sideBySide, measureOne) {
+  const measure = (name) => (redis ? withRedis((url) => measureOne(systems[name], url)) : measureOne(systems[name]));
+  if (sideBySide) {
+    const [baseline, generated] = await Promise.all(SYSTEM_NAMES.map(measure));
+    return { baseline, generated };
   }
+  const results = {};
+  for (const name of SYSTEM_NAMES) results[name] = await measure(name);
   return results;
 }
 
@@ -60,14 +66,14 @@ export async function measureScenarios({ systems, app, settings, redis, attempt,
     const where = withRedisServer ? ' with redis' : '';
     log(`reconnect storm${where}: ${settings.storm.clients} clients on two instances, one of them drains`);
     const storm = await attempt(`reconnect storm${where}`, () =>
-      bothSystems(systems, withRedisServer, (system, redisUrl) =>
+      bothSystems(systems, withRedisServer, settings.scenariosSideBySide, (system, redisUrl) =>
         measureReconnectStorm({ system, app, settings, redisUrl, log }),
       ),
     );
     results.reconnectStorm[key] = storm && stormFigures(storm);
     log(`presence churn${where}: ${settings.churn.leavers} of ${settings.churn.users} users leave at once`);
     const churn = await attempt(`presence churn${where}`, () =>
-      bothSystems(systems, withRedisServer, (system, redisUrl) =>
+      bothSystems(systems, withRedisServer, settings.scenariosSideBySide, (system, redisUrl) =>
         measurePresenceChurn({ system, app, settings, redisUrl, log }),
       ),
     );

@@ -148,18 +148,23 @@ export function measureRound({ systems, app, settings, log }) {
           for (const { server, group: load } of contenders) {
             await connectChatClients(load, server, settings);
           }
+          const preset = settings.presetRates;
           for (const contender of contenders) {
             await contender.group.load(loadParams(settings, settings.warmup));
+            if (preset) {
+              contender.saturation = { maxAckedPerSecond: null, steps: [], skipped: 'preset rates (quick mode)' };
+              continue;
+            }
             contender.saturation = await stepUpToSaturation(contender.group, settings);
             log(`${contender.system}: step-up peak ${Math.round(contender.saturation.maxAckedPerSecond)} acked msg/s`);
             await sleep(settings.saturation.restMs * 3);
           }
-          const rate = Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
+          const rate = preset?.latency ?? Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
           const fixed = await alternateWindows(contenders, settings, settings.fixed, rate);
           // Last, so that whatever overload leaves behind (e.g. garbage promoted while messages queued) cannot
           // weigh on the CPU and latency windows.
           const peaks = contenders.map(({ saturation }) => saturation.maxAckedPerSecond);
-          const overloadRate = Math.round(Math.max(...peaks) * settings.saturated.overload);
+          const overloadRate = preset?.overload ?? Math.round(Math.max(...peaks) * settings.saturated.overload);
           const saturated = await alternateWindows(contenders, settings, settings.saturated, overloadRate);
           return contenders.map(({ system, saturation }, index) => {
             const run = { system, saturation, saturated: saturated[index], fixed: fixed[index] };

@@ -33,8 +33,8 @@ function checkOrigin(
 
 /** Time clients get to act on `serverShutdown` before their sockets close. */
 export const SHUTDOWN_NOTICE_MS = 300;
-/** When clients should reconnect (to another instance) after `serverShutdown`. */
-export const SHUTDOWN_RETRY_AFTER_MS = 5_000;
+// When clients should reconnect after `serverShutdown`: see realtime.shutdown.ts.
+export { SHUTDOWN_RETRY_AFTER_MS } from './realtime.shutdown.js';
 
 /**
  * socket.io server options for every gateway. All gateways on one port share

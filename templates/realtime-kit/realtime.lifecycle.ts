@@ -4,11 +4,11 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SHUTDOWN_NOTICE_MS } from './realtime.config.js';
 import {
-  SHUTDOWN_NOTICE_MS,
-  SHUTDOWN_RETRY_AFTER_MS,
-} from './realtime.config.js';
-import { shutdownNotices } from './realtime.shutdown.js';
+  resolveShutdownRetryAfterMs,
+  shutdownNotices,
+} from './realtime.shutdown.js';
 import type { ServerShutdownEvent } from './realtime.types.js';
 
 /** The part of a gateway's namespace the drain uses, so any gateway's typed server fits. */
@@ -38,6 +38,8 @@ export class RealtimeLifecycle
 {
   private isDraining = false;
   private readonly namespaces = new Set<DrainableNamespace>();
+  // Read at startup, so an invalid value fails there and not at shutdown.
+  private readonly retryAfterMs = resolveShutdownRetryAfterMs();
 
   get draining(): boolean {
     return this.isDraining;
@@ -79,7 +81,7 @@ export class RealtimeLifecycle
     const sockets = connected.flatMap((namespace) => [
       ...namespace.sockets.values(),
     ]);
-    const notices = shutdownNotices(sockets.length, SHUTDOWN_RETRY_AFTER_MS);
+    const notices = shutdownNotices(sockets.length, this.retryAfterMs);
     sockets.forEach((socket, index) =>
       socket.emit('serverShutdown', notices[index]),
     );

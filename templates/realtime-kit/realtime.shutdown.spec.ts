@@ -1,5 +1,7 @@
 import {
+  resolveShutdownRetryAfterMs,
   SHUTDOWN_MAX_SPREAD_MS,
+  SHUTDOWN_RETRY_AFTER_MS,
   shutdownNotices,
 } from './realtime.shutdown.js';
 
@@ -47,5 +49,22 @@ describe('shutdownNotices', () => {
 
   it('returns no notice when no client is connected', () => {
     expect(shutdownNotices(0, RETRY_AFTER_MS)).toEqual([]);
+  });
+});
+
+describe('resolveShutdownRetryAfterMs', () => {
+  it('reads REALTIME_SHUTDOWN_RETRY_AFTER_MS, with 5 s when unset', () => {
+    expect(resolveShutdownRetryAfterMs({})).toBe(SHUTDOWN_RETRY_AFTER_MS);
+    expect(
+      resolveShutdownRetryAfterMs({ REALTIME_SHUTDOWN_RETRY_AFTER_MS: '1000' }),
+    ).toBe(1_000);
+  });
+
+  it('refuses a value that is not a whole number of milliseconds, naming the variable', () => {
+    expect(() =>
+      resolveShutdownRetryAfterMs({ REALTIME_SHUTDOWN_RETRY_AFTER_MS: '1s' }),
+    ).toThrow(
+      'REALTIME_SHUTDOWN_RETRY_AFTER_MS must be an integer of at least 0; got "1s".',
+    );
   });
 });

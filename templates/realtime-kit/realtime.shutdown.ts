@@ -1,4 +1,12 @@
 import type { ServerShutdownEvent } from './realtime.contract.js';
+import { readInteger } from './realtime.limits.js';
+
+/**
+ * When the first clients of a draining instance are asked back: long enough
+ * for the load balancer to see readiness fail and route them elsewhere.
+ * REALTIME_SHUTDOWN_RETRY_AFTER_MS overrides it (see resolveShutdownRetryAfterMs).
+ */
+export const SHUTDOWN_RETRY_AFTER_MS = 5_000;
 
 /**
  * How fast the clients of a draining instance are asked back. Each
@@ -15,13 +23,30 @@ export const SHUTDOWN_MAX_SPREAD_MS = 10_000;
 const NOTICE_MESSAGE = 'Server is shutting down, please reconnect.';
 
 /**
+ * The earliest `retryAfter` of a drain: REALTIME_SHUTDOWN_RETRY_AFTER_MS
+ * (e.g. a shorter wait when readiness probes run every second), else
+ * {@link SHUTDOWN_RETRY_AFTER_MS}. An invalid value is a startup error
+ * naming the variable.
+ */
+export function resolveShutdownRetryAfterMs(
+  env: Record<string, string | undefined> = process.env,
+): number {
+  return readInteger(
+    env,
+    'REALTIME_SHUTDOWN_RETRY_AFTER_MS',
+    SHUTDOWN_RETRY_AFTER_MS,
+    0,
+  );
+}
+
+/**
  * The `serverShutdown` notices for `count` clients, one each: their
  * `retryAfter` starts at `retryAfterMs` and is spread evenly over
  * `count / reconnectsPerSecond` seconds (at most SHUTDOWN_MAX_SPREAD_MS), in
  * random order, so that the reconnects arrive at a steady rate.
  *
  * @example
- * const notices = shutdownNotices(sockets.length, SHUTDOWN_RETRY_AFTER_MS);
+ * const notices = shutdownNotices(sockets.length, resolveShutdownRetryAfterMs());
  * sockets.forEach((socket, i) => socket.emit('serverShutdown', notices[i]));
  */
 export function shutdownNotices(
