@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withLoadGroup } from './load.mjs';
 import { cpuMicros } from './processes.mjs';
 import { percentile } from './stats.mjs';
-import { withSystem } from './systems.mjs';
+import { withInstances } from './systems.mjs';
 
 const CONTENT_LENGTH = 100;
 const CONNECTIONS_PER_WORKER = 2_500;
@@ -20,11 +20,6 @@ function fanOutClients(servers, members) {
     const server = servers[index % servers.length];
     return { url: server.namespaceUrl, token: server.tokenFor(`member-${index}`), room: 'fan-out', sends: index === 0 };
   });
-}
-
-async function withInstances(system, app, env, count, use, started = []) {
-  if (started.length === count) return use(started);
-  return withSystem(system, app, env, (server) => withInstances(system, app, env, count, use, [...started, server]));
 }
 
 /** One window at `rate` messages per second from the sender: deliveries per second and their latency. */

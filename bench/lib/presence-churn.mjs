@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withLoadGroup } from './load.mjs';
 import { cpuMicros } from './processes.mjs';
-import { withSystem } from './systems.mjs';
+import { withInstances } from './systems.mjs';
 
 const CONNECTIONS_PER_WORKER = 2_500;
 const POLL_MS = 250;
@@ -40,11 +40,6 @@ async function presenceUntilQuiet(group, quietMs, timeoutMs) {
     total.users += counted.users;
   }
   return { ...total, settledMs: lastChangeAt - startedAt };
-}
-
-async function withInstances(system, app, env, count, use, started = []) {
-  if (started.length === count) return use(started);
-  return withSystem(system, app, env, (server) => withInstances(system, app, env, count, use, [...started, server]));
 }
 
 export function measurePresenceChurn({ system, app, settings, redisUrl, log }) {

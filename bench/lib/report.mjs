@@ -1,6 +1,7 @@
 // Turns the raw measurements into the headline figures, the printed table and the --check verdict.
 import { scenarioHeadline, scenarioProblems } from './scenario-report.mjs';
 import { median, ratio } from './stats.mjs';
+import { alignColumns } from './table.mjs';
 
 const SYSTEMS = ['baseline', 'generated'];
 
@@ -201,13 +202,7 @@ export function renderTable(results) {
     target?.target ?? '',
     target ? verdict(target.met) : '',
   ]);
-  const widths = header.map((_, column) => Math.max(...[header, ...cells].map((row) => row[column].length)));
-  const line = (row) =>
-    row
-      .map((cell, column) => (column === 0 || column === 5 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
-      .join('   ')
-      .trimEnd();
-  return [line(header), ...cells.map(line)].join('\n');
+  return alignColumns([header, ...cells], [0, 5]);
 }
 
 const REQUIRED = [

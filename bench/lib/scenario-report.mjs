@@ -1,5 +1,6 @@
 // The deployment scenarios' share of latest.json, their table, and what makes them a broken run.
 import { ratio } from './stats.mjs';
+import { alignColumns } from './table.mjs';
 
 const SYSTEM_NAMES = ['baseline', 'generated'];
 
@@ -88,13 +89,7 @@ export function renderScenarioTable(results) {
     Number.isFinite(r) ? r.toFixed(2) : '',
     target,
   ]);
-  const widths = header.map((_, column) => Math.max(...[header, ...cells].map((cell) => cell[column].length)));
-  const line = (cellsOfRow) =>
-    cellsOfRow
-      .map((cell, column) => (column === 0 || column === 4 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
-      .join('   ')
-      .trimEnd();
-  return [line(header), ...cells.map(line)].join('\n');
+  return alignColumns([header, ...cells], [0, 4]);
 }
 
 /** Lost messages, clients that never came back, and missing presence make a run broken; timings never do. */

@@ -76,3 +76,9 @@ export async function withSystem(system, app, env, use) {
     await server.stop();
   }
 }
+
+/** Starts `count` instances of a system with the same env (one deployment), runs `use(servers)`, stops them. */
+export async function withInstances(system, app, env, count, use, started = []) {
+  if (started.length === count) return use(started);
+  return withSystem(system, app, env, (server) => withInstances(system, app, env, count, use, [...started, server]));
+}
