@@ -50,16 +50,18 @@ async function fanOutWindow(group, servers, members, phase, rate) {
 }
 
 /**
- * Steps the sender's rate up by `factor` until members receive less than 95 % of the window's messages
- * before its drain ends, or the delivery p99 passes maxP99Ms; the capacity is the highest deliveries per
- * second any window saw.
+ * Steps the sender's rate up by `factor` until its acks fall below 90 % of the rate (with at most 20 messages
+ * in flight, a sender the server cannot keep up with is held back rather than queued), members receive less
+ * than 95 % of the window's messages before its drain ends, or the delivery p99 passes maxP99Ms; the
+ * capacity is the highest deliveries per second any window saw.
  */
 async function stepUp(group, servers, members, phase) {
   const steps = [];
   for (let rate = phase.startRate; rate <= MAX_RATE; rate = Math.ceil(rate * phase.factor)) {
     const step = await fanOutWindow(group, servers, members, phase, rate);
     steps.push(step);
-    if (!(step.deliveredShare >= 0.95) || step.p99DeliveryMs > phase.maxP99Ms) break;
+    const keptUp = step.ackedPerSecond >= 0.9 * rate && step.deliveredShare >= 0.95 && step.p99DeliveryMs <= phase.maxP99Ms;
+    if (!keptUp) break;
   }
   return { maxDeliveredPerSecond: Math.max(...steps.map((step) => step.deliveredPerSecond)), steps };
 }
