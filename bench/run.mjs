@@ -65,7 +65,6 @@ const MODES = {
     // scenario small. Its figures show the run works; read ratios from full runs.
     presetRates: { latency: 1_000, overload: 15_000 },
     warmup: { rate: 1_000, warmupMs: 0, windowMs: 500, drainMs: 500 },
-    saturation: { restMs: 300 },
     saturated: { pairs: 1, warmupMs: 300, windowMs: 1_000, drainMs: 500, restMs: 300 },
     fixed: { pairs: 1, warmupMs: 300, windowMs: 1_500, drainMs: 500 },
     simultaneous: { windows: 2, firstWarmupRate: 1_000, firstWarmupMs: 1_000, warmupMs: 300, windowMs: 1_500, drainMs: 500 },

@@ -34,25 +34,19 @@ async function bothSystems(systems, redis, sideBySide, measureOne) {
   return results;
 }
 
-function stormFigures({ baseline, generated }) {
-  return {
-    baseline,
-    generated,
-    allRejoinedRatio: ratio(generated.allRejoinedMs, baseline.allRejoinedMs),
-    p99RejoinedRatio: ratio(generated.p99RejoinedMs, baseline.p99RejoinedMs),
-    cpuPerReconnectRatio: ratio(generated.survivorCpuUsPerReconnect, baseline.survivorCpuUsPerReconnect),
-    peakEventLoopDelayRatio: ratio(generated.peakEventLoopDelayMs, baseline.peakEventLoopDelayMs),
-  };
+/** Both systems' figures, and generated ÷ baseline for each figure named in `ratios` (ratio key → figure key). */
+function withRatios({ baseline, generated }, ratios) {
+  const divided = Object.entries(ratios).map(([key, figure]) => [key, ratio(generated[figure], baseline[figure])]);
+  return { baseline, generated, ...Object.fromEntries(divided) };
 }
 
-function churnFigures({ baseline, generated }) {
-  return {
-    baseline,
-    generated,
-    presenceEventsRatio: ratio(generated.presenceEvents, baseline.presenceEvents),
-    serverCpuRatio: ratio(generated.serverCpuMs, baseline.serverCpuMs),
-  };
-}
+const STORM_RATIOS = {
+  allRejoinedRatio: 'allRejoinedMs',
+  p99RejoinedRatio: 'p99RejoinedMs',
+  cpuPerReconnectRatio: 'survivorCpuUsPerReconnect',
+  peakEventLoopDelayRatio: 'peakEventLoopDelayMs',
+};
+const CHURN_RATIOS = { presenceEventsRatio: 'presenceEvents', serverCpuRatio: 'serverCpuMs' };
 
 /**
  * Runs every scenario (and its --redis variant); `attempt(label, measure)` records a failure and yields
@@ -70,14 +64,14 @@ export async function measureScenarios({ systems, app, settings, redis, attempt,
         measureReconnectStorm({ system, app, settings, redisUrl, log }),
       ),
     );
-    results.reconnectStorm[key] = storm && stormFigures(storm);
+    results.reconnectStorm[key] = storm && withRatios(storm, STORM_RATIOS);
     log(`presence churn${where}: ${settings.churn.leavers} of ${settings.churn.users} users leave at once`);
     const churn = await attempt(`presence churn${where}`, () =>
       bothSystems(systems, withRedisServer, settings.scenariosSideBySide, (system, redisUrl) =>
         measurePresenceChurn({ system, app, settings, redisUrl, log }),
       ),
     );
-    results.presenceChurn[key] = churn && churnFigures(churn);
+    results.presenceChurn[key] = churn && withRatios(churn, CHURN_RATIOS);
     // Across Redis, the smallest room only: the largest one measures the same per-delivery work.
     const roomSizes = withRedisServer ? settings.fanOut.members.slice(0, 1) : settings.fanOut.members;
     results.fanOut[key] = [];
