@@ -67,6 +67,9 @@ export interface AsyncApiOptions {
   auth?: RealtimeAuthConfig;
 }
 
+/** What the document is read from: the app, or a ModuleRef inside it. */
+export type AppContext = Pick<INestApplicationContext, 'get'>;
+
 /** The AsyncAPI 3.0 document: plain data, ready for JSON or YAML. */
 export type AsyncApiDocument = {
   asyncapi: '3.0.0';
@@ -113,11 +116,9 @@ const PRIMITIVE_SCHEMAS = new Map<unknown, JsonSchema>([
  * const app = await NestFactory.createApplicationContext(AppModule);
  * discoverGateways(app).map((gateway) => gateway.namespace); // ['/chat', '/notifications']
  */
-export function discoverGateways(
-  app: INestApplicationContext,
-): GatewayDescription[] {
+export function discoverGateways(app: AppContext): GatewayDescription[] {
   const gateways = new Set<Type>();
-  for (const module of app.get(ModulesContainer).values()) {
+  for (const module of app.get(ModulesContainer, { strict: false }).values()) {
     for (const wrapper of module.providers.values()) {
       const type: unknown = wrapper.metatype;
       if (typeof type === 'function' && isGateway(type)) {
@@ -235,7 +236,7 @@ function payloadType(gateway: Type, method: string): Type | undefined {
  * writeFileSync('asyncapi.yaml', stringify(document));
  */
 export function buildAsyncApiDocument(
-  app: INestApplicationContext,
+  app: AppContext,
   options: AsyncApiOptions = {},
 ): AsyncApiDocument {
   const components = new SchemaComponents();
@@ -397,9 +398,7 @@ function verification(config: RealtimeAuthConfig): string {
 }
 
 /** The configuration of the app's RealtimeAuth, when it has the kit's module. */
-function appAuthConfig(
-  app: INestApplicationContext,
-): RealtimeAuthConfig | undefined {
+function appAuthConfig(app: AppContext): RealtimeAuthConfig | undefined {
   try {
     return app.get(RealtimeAuth, { strict: false }).config;
   } catch {

@@ -16,13 +16,50 @@ function allowedOrigins(): string[] {
     .filter((origin) => origin.length > 0);
 }
 
+/** Set to 1 to serve the socket playground at /realtime/playground; never served in production. */
+export const PLAYGROUND_VARIABLE = 'REALTIME_PLAYGROUND';
+
+/** Whether REALTIME_PLAYGROUND asks for the playground (`1` or `true`). */
+export function playgroundRequested(
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  return ['1', 'true'].includes(
+    (env[PLAYGROUND_VARIABLE] ?? '').trim().toLowerCase(),
+  );
+}
+
+/** Whether the socket playground is served: asked for, and not in production. */
+export function playgroundEnabled(
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  return playgroundRequested(env) && env.NODE_ENV !== 'production';
+}
+
+/**
+ * The origins the playground page has when opened on this machine, on the
+ * app's own port; allowed only while the playground is served.
+ */
+function playgroundOrigins(): string[] {
+  if (!playgroundEnabled()) {
+    return [];
+  }
+  const port = process.env.PORT ?? '3000';
+  return ['localhost', '127.0.0.1', '[::1]'].map(
+    (host) => `http://${host}:${port}`,
+  );
+}
+
 // Reads the allowed origins per request so a value set after this file is imported still applies.
 function checkOrigin(
   origin: string | undefined,
   callback: (error: Error | null, allow?: boolean) => void,
 ): void {
   // Non-browser clients send no Origin header; they authenticate with the token alone.
-  if (origin === undefined || allowedOrigins().includes(origin)) {
+  if (
+    origin === undefined ||
+    allowedOrigins().includes(origin) ||
+    playgroundOrigins().includes(origin)
+  ) {
     callback(null, true);
     return;
   }

@@ -81,10 +81,11 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
     expect(Object.keys(generated).sort()).toEqual(written.sort());
   });
 
-  it('serves health probes and Prometheus metrics from the kit module', () => {
+  it('serves health probes, Prometheus metrics and the socket playground from the kit module', () => {
     expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
       'HealthController',
       'MetricsController',
+      'PlaygroundController',
     ]);
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
   });
@@ -141,6 +142,7 @@ describe('nest-add options', () => {
     expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
     expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
       'HealthController',
+      'PlaygroundController',
     ]);
 
     await nestAdd(tree, { metrics: true });
@@ -148,6 +150,7 @@ describe('nest-add options', () => {
     expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
       'HealthController',
       'MetricsController',
+      'PlaygroundController',
     ]);
   });
 

@@ -1,0 +1,142 @@
+import { NotFoundException, type ExecutionContext } from '@nestjs/common';
+import { Script } from 'node:vm';
+import { AuthMode, RealtimeAuth, resolveAuthConfig } from './realtime.auth.js';
+import {
+  DEV_JWT_SECRET,
+  REALTIME_SERVER_OPTIONS,
+  playgroundEnabled,
+} from './realtime.config.js';
+import {
+  PLAYGROUND_SCRIPT,
+  playgroundPage,
+} from './realtime.playground.page.js';
+import {
+  PlaygroundServedGuard,
+  mintDevToken,
+  playgroundSettings,
+} from './realtime.playground.js';
+
+const ENV_KEYS = ['REALTIME_PLAYGROUND', 'NODE_ENV', 'PORT'] as const;
+
+function httpContext(method: string, url: string): ExecutionContext {
+  return {
+    switchToHttp: () => ({ getRequest: () => ({ method, url }) }),
+  } as unknown as ExecutionContext;
+}
+
+/** What the kit's CORS check answers for a browser origin. */
+function originAllowed(origin: string): Promise<boolean> {
+  const cors = REALTIME_SERVER_OPTIONS.cors as {
+    origin: (
+      origin: string,
+      callback: (error: Error | null, allow?: boolean) => void,
+    ) => void;
+  };
+  return new Promise((resolve) =>
+    cors.origin(origin, (error, allow) =>
+      resolve(error === null && allow === true),
+    ),
+  );
+}
+
+describe('the socket playground', () => {
+  const saved = ENV_KEYS.map((key) => [key, process.env[key]] as const);
+
+  afterEach(() => {
+    for (const [key, value] of saved) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+  });
+
+  it('is served only when asked for and never in production', () => {
+    expect(playgroundEnabled({})).toBe(false);
+    expect(playgroundEnabled({ REALTIME_PLAYGROUND: '1' })).toBe(true);
+    expect(
+      playgroundEnabled({ REALTIME_PLAYGROUND: 'true', NODE_ENV: 'test' }),
+    ).toBe(true);
+    expect(playgroundEnabled({ REALTIME_PLAYGROUND: '0' })).toBe(false);
+    expect(
+      playgroundEnabled({ REALTIME_PLAYGROUND: '1', NODE_ENV: 'production' }),
+    ).toBe(false);
+  });
+
+  it('answers 404 like a missing route until it is served', () => {
+    const guard = new PlaygroundServedGuard();
+    delete process.env.REALTIME_PLAYGROUND;
+
+    expect(() =>
+      guard.canActivate(httpContext('POST', '/realtime/playground/tokens?x=1')),
+    ).toThrow(new NotFoundException('Cannot POST /realtime/playground/tokens'));
+
+    process.env.REALTIME_PLAYGROUND = '1';
+    process.env.NODE_ENV = 'production';
+    expect(() =>
+      guard.canActivate(httpContext('GET', '/realtime/playground')),
+    ).toThrow(NotFoundException);
+
+    process.env.NODE_ENV = 'development';
+    expect(guard.canActivate(httpContext('GET', '/realtime/playground'))).toBe(
+      true,
+    );
+  });
+
+  it('mints tokens only with the development secret, which the app then accepts', async () => {
+    const config = resolveAuthConfig({
+      NODE_ENV: 'development',
+      JWT_ISSUER: 'https://issuer.example',
+      JWT_AUDIENCE: 'chat',
+    });
+    expect(config.secret).toBe(DEV_JWT_SECRET);
+    expect(playgroundSettings(config)).toEqual({ tokens: 'mint' });
+
+    const minted = await mintDevToken(config, 'alice');
+    const verified = await new RealtimeAuth(config).verify(minted.token);
+
+    expect(verified.userId).toBe('alice');
+    expect(minted.expiresAt - Date.now() / 1000).toBeGreaterThan(3500);
+  });
+
+  it('asks for a pasted token with a real secret or in jwks mode', () => {
+    const secret = resolveAuthConfig({ JWT_SECRET: 'a-real-secret' });
+    const jwks = resolveAuthConfig({
+      REALTIME_AUTH: AuthMode.Jwks,
+      JWKS_URI: 'https://idp.example/.well-known/jwks.json',
+      JWT_ISSUER: 'https://idp.example/',
+      JWT_AUDIENCE: 'chat',
+    });
+
+    expect(playgroundSettings(secret)).toEqual({
+      tokens: 'paste',
+      reason: expect.stringMatching(/JWT_SECRET is set/) as unknown,
+    });
+    expect(playgroundSettings(jwks)).toEqual({
+      tokens: 'paste',
+      reason: expect.stringMatching(/jwks mode/) as unknown,
+    });
+  });
+
+  it("lets the page's own origin connect only while the playground is served", async () => {
+    process.env.PORT = '4010';
+    delete process.env.REALTIME_PLAYGROUND;
+    expect(await originAllowed('http://localhost:4010')).toBe(false);
+
+    process.env.REALTIME_PLAYGROUND = '1';
+    process.env.NODE_ENV = 'development';
+    expect(await originAllowed('http://localhost:4010')).toBe(true);
+    expect(await originAllowed('http://127.0.0.1:4010')).toBe(true);
+    expect(await originAllowed('http://localhost:5000')).toBe(false);
+    expect(await originAllowed('https://evil.example')).toBe(false);
+  });
+
+  it('serves a script that parses and a page whose base cannot break out of its attribute', () => {
+    expect(() => new Script(PLAYGROUND_SCRIPT)).not.toThrow();
+    const page = playgroundPage('/x"><script>alert(1)</script>/');
+
+    expect(page).toContain('<base href="/x&#34;&#62;&#60;script&#62;');
+    expect(page).not.toContain('<script>alert(1)');
+  });
+});

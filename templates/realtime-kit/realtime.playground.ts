@@ -1,0 +1,235 @@
+import {
+  Body,
+  type CanActivate,
+  Controller,
+  type ExecutionContext,
+  ForbiddenException,
+  Get,
+  Header,
+  HttpCode,
+  Logger,
+  NotFoundException,
+  Post,
+  Req,
+  UseGuards,
+  ValidationPipe,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { IsString, Matches } from 'class-validator';
+import { SignJWT } from 'jose';
+import {
+  buildAsyncApiDocument,
+  type AsyncApiDocument,
+} from './realtime.asyncapi.js';
+import {
+  AuthMode,
+  RealtimeAuth,
+  type RealtimeAuthConfig,
+} from './realtime.auth.js';
+import {
+  DEV_JWT_SECRET,
+  PLAYGROUND_VARIABLE,
+  playgroundEnabled,
+  playgroundRequested,
+} from './realtime.config.js';
+import {
+  PLAYGROUND_SCRIPT,
+  PLAYGROUND_STYLE,
+  playgroundPage,
+} from './realtime.playground.page.js';
+
+/** Where the playground is served, below the app's global prefix if it has one. */
+export const PLAYGROUND_PATH = 'realtime/playground';
+
+/** Lifetime of the tokens the playground mints: long enough for a session of poking. */
+const DEV_TOKEN_LIFETIME_SECONDS = 60 * 60;
+
+// Scripts and styles from this app only, sockets to this app only; no framing.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Who a minted development token is for. */
+export class DevTokenRequestDto {
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.@-]{1,64}$/, {
+    message:
+      'sub must be 1 to 64 letters, digits or any of _ . @ - (e.g. "alice")',
+  })
+  sub: string;
+}
+
+export interface DevTokenResponse {
+  token: string;
+  /** Unix seconds. */
+  expiresAt: number;
+}
+
+/** What the page needs to know before it connects. */
+export interface PlaygroundSettings {
+  /** `mint`: the app signs tokens for any user; `paste`: the person brings one. */
+  tokens: 'mint' | 'paste';
+  /** Why tokens must be pasted, shown on the page. */
+  reason?: string;
+}
+
+/**
+ * Minting is allowed only where anyone could forge a token anyway: HS256 with
+ * the public development secret, which production refuses.
+ */
+export function playgroundSettings(
+  config: RealtimeAuthConfig,
+): PlaygroundSettings {
+  if (config.mode !== AuthMode.Hs256) {
+    return {
+      tokens: 'paste',
+      reason:
+        'Tokens are verified against your identity provider (jwks mode): paste one it issued.',
+    };
+  }
+  if (config.secret !== DEV_JWT_SECRET) {
+    return {
+      tokens: 'paste',
+      reason:
+        'JWT_SECRET is set, so the playground does not sign tokens with it: paste a token signed with that secret.',
+    };
+  }
+  return { tokens: 'mint' };
+}
+
+/** A token for `sub`, signed with the development secret, as a client would get one. */
+export async function mintDevToken(
+  config: RealtimeAuthConfig,
+  sub: string,
+  now = Math.floor(Date.now() / 1000),
+): Promise<DevTokenResponse> {
+  const lifetime = Math.min(
+    DEV_TOKEN_LIFETIME_SECONDS,
+    config.maxTokenLifetimeSeconds,
+  );
+  let jwt = new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + lifetime);
+  if (config.issuer !== undefined) {
+    jwt = jwt.setIssuer(config.issuer);
+  }
+  if (config.audience !== undefined) {
+    jwt = jwt.setAudience(config.audience);
+  }
+  const token = await jwt.sign(new TextEncoder().encode(DEV_JWT_SECRET));
+  return { token, expiresAt: now + lifetime };
+}
+
+/**
+ * Answers 404 as Nest does for a route that does not exist, unless the
+ * playground is served; a guard, so it runs before any pipe reads the body.
+ */
+export class PlaygroundServedGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (playgroundEnabled()) {
+      return true;
+    }
+    const { method, url } = context
+      .switchToHttp()
+      .getRequest<{ method: string; url: string }>();
+    throw new NotFoundException(
+      `Cannot ${method} ${url.replace(/[?#].*$/, '')}`,
+    );
+  }
+}
+
+/**
+ * "Swagger UI for sockets": a page that lists every namespace and event of
+ * the app's AsyncAPI document and lets a person open connections side by
+ * side, emit events and watch acks, errors and server events. Served only
+ * with REALTIME_PLAYGROUND=1 outside production; otherwise every route here
+ * answers 404, as if it did not exist.
+ */
+@Controller(PLAYGROUND_PATH)
+@UseGuards(PlaygroundServedGuard)
+export class PlaygroundController implements OnApplicationBootstrap {
+  private readonly logger = new Logger('RealtimePlayground');
+
+  constructor(
+    private readonly auth: RealtimeAuth,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const requested = process.env[PLAYGROUND_VARIABLE];
+    if (playgroundEnabled()) {
+      this.logger.log(
+        `Socket playground at /${PLAYGROUND_PATH} (${PLAYGROUND_VARIABLE}=${requested}; never served in production).`,
+      );
+    } else if (playgroundRequested()) {
+      this.logger.warn(
+        `${PLAYGROUND_VARIABLE}=${requested} is ignored: the socket playground is not served with NODE_ENV=production.`,
+      );
+    } else if ((requested ?? '').trim() !== '') {
+      this.logger.warn(
+        `${PLAYGROUND_VARIABLE}=${requested} does not turn the socket playground on; set it to 1.`,
+      );
+    }
+  }
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+  @Header('Cache-Control', 'no-store')
+  page(@Req() request: { url: string }): string {
+    // Relative links resolve below this path, with or without a trailing slash or global prefix.
+    return playgroundPage(
+      `${request.url.replace(/[?#].*$/, '').replace(/\/+$/, '')}/`,
+    );
+  }
+
+  @Get('playground.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  script(): string {
+    return PLAYGROUND_SCRIPT;
+  }
+
+  @Get('playground.css')
+  @Header('Content-Type', 'text/css; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  style(): string {
+    return PLAYGROUND_STYLE;
+  }
+
+  @Get('asyncapi.json')
+  @Header('Cache-Control', 'no-store')
+  document(): AsyncApiDocument {
+    return buildAsyncApiDocument(this.moduleRef);
+  }
+
+  @Get('settings.json')
+  @Header('Cache-Control', 'no-store')
+  settings(): PlaygroundSettings {
+    return playgroundSettings(this.auth.config);
+  }
+
+  @Post('tokens')
+  @HttpCode(201)
+  @Header('Cache-Control', 'no-store')
+  async token(
+    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }))
+    body: DevTokenRequestDto,
+  ): Promise<DevTokenResponse> {
+    const settings = playgroundSettings(this.auth.config);
+    if (settings.tokens !== 'mint') {
+      throw new ForbiddenException(settings.reason);
+    }
+    return mintDevToken(this.auth.config, body.sub);
+  }
+}
