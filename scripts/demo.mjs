@@ -1,11 +1,11 @@
 // npm run demo [-- --nest 11|12] [--port 3000] [--fresh] [--dir .demo]
 // Builds and packs nest-realtime, scaffolds (or reuses) a fresh Nest app in .demo/, applies our schematics
 // through the real Nest CLI, builds it and runs it with the in-memory adapter. Prints what a person needs to
-// connect with any socket.io client. Ctrl-C stops it cleanly.
+// connect: the socket playground in a browser with two users ready, or any socket.io client. Ctrl-C stops it
+// cleanly.
 // It never waits for an answer, even in a terminal: see sh().
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createHmac, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,16 +70,16 @@ if (!existsSync(join(appDir, 'src/chat/chat.gateway.ts'))) {
 }
 await sh('npm', ['run', 'build'], appDir);
 
-const secret = `demo-${randomBytes(16).toString('hex')}`;
-const token = signDevToken(secret, 'demo-user');
 step('Starting the app (in-memory adapter: REDIS_URL is not set)');
 const child = spawn(process.execPath, ['dist/main.js'], {
   cwd: appDir,
   env: {
     ...process.env,
     PORT: args.port,
-    JWT_SECRET: secret,
+    // No JWT_SECRET: the development secret, with which the playground mints tokens for any user.
+    JWT_SECRET: '',
     NODE_ENV: 'development',
+    REALTIME_PLAYGROUND: '1',
     CORS_ORIGINS: 'http://localhost:5173',
   },
   stdio: ['ignore', 'inherit', 'inherit'],
@@ -88,19 +88,24 @@ child.once('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill('SIGTERM'));
 }
-waitForPort(Number(args.port)).then((listening) => {
+waitForPort(Number(args.port)).then(async (listening) => {
   if (!listening) {
     child.kill('SIGKILL');
     fail(`The app did not listen on port ${args.port} within 20 s.`);
   }
   const url = `http://localhost:${args.port}`;
+  const token = await mintToken(url, 'demo-user');
   console.log(`
   nest-realtime demo is running (Nest ${args.nest}, app in ${appDir})
+
+    Playground ${url}/realtime/playground?connect=alice,bob&namespace=/chat
+               (open it in a browser: alice and bob are connected side by side; emit joinRoom in both, then
+               sendMessage in one, and watch the other receive it)
 
     URL        ${url}
     Namespace  /chat
     Token      ${token}
-               (HS256, sub "demo-user", valid 1 hour; signed with this run's JWT_SECRET)
+               (HS256, sub "demo-user", valid 1 hour; minted by the app with its development secret)
 
   Connect from any socket.io client, e.g. from ${appDir}:
     node -e "const s=require('socket.io-client').io('${url}/chat',{transports:['websocket'],auth:{token:process.argv[1]}});s.on('connect',async()=>{console.log(await s.emitWithAck('joinRoom',{roomId:'lobby'}));console.log(await s.emitWithAck('sendMessage',{roomId:'lobby',content:'hi'}));s.close()});s.on('connect_error',e=>console.log(e.message))" ${token}
@@ -108,6 +113,20 @@ waitForPort(Number(args.port)).then((listening) => {
   Ctrl-C stops the app cleanly (clients get "serverShutdown").
 `);
 });
+
+/** A token from the app's own playground, which signs with the development secret. */
+async function mintToken(url, sub) {
+  const response = await fetch(`${url}/realtime/playground/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ sub }),
+  });
+  if (!response.ok) {
+    child.kill('SIGTERM');
+    fail(`The app's playground did not mint a token (HTTP ${response.status}): ${await response.text()}`);
+  }
+  return (await response.json()).token;
+}
 
 async function waitForPort(port) {
   for (let attempt = 0; attempt < 200 && child.exitCode === null; attempt++) {
@@ -120,13 +139,6 @@ async function waitForPort(port) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
-}
-
-function signDevToken(key, sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub, iat: now, exp: now + 3600 })}`;
-  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
 }
 
 async function sh(command, commandArgs, cwd) {

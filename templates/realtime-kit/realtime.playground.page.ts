@@ -133,7 +133,7 @@ button[type='button'] { background: #fff; color: var(--accent); }
 .entry.error .arrow, .entry.problem .arrow, .entry.problem .note { color: var(--bad); }
 .entry .note { overflow-wrap: anywhere; }
 .entry .body { display: block; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.8rem; overflow-wrap: anywhere; }
-.entry summary { cursor: pointer; }
+.entry summary { cursor: pointer; word-break: break-all; }
 .entry pre { margin: 2px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 `;
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from './support/apps';
 import { freePort, waitFor } from './support/contract';
+import { checkPlaygroundReady } from './support/playground';
 import { recordNote } from './support/report';
 import { cleanEnvironment } from './support/shell';
 
@@ -20,7 +21,7 @@ const STOPPED_WITHIN_MS = 15_000;
  * the demo waiting, and this test would time out.
  */
 describe('npm run demo in a terminal, with nobody typing', () => {
-  it('scaffolds a fresh app, starts it and says where everything is; Ctrl-C stops it', async () => {
+  it('scaffolds a fresh app, starts it and says where everything is, with two users ready in the playground; Ctrl-C stops it', async () => {
     const port = await freePort();
     const demoDir = join(runDir(), 'demo');
     // CI set in a terminal would make every tool non-interactive and hide the questions this test is about.
@@ -47,6 +48,9 @@ describe('npm run demo in a terminal, with nobody typing', () => {
       expect(output).toContain(`URL        http://localhost:${port}`);
       expect(output).toMatch(/Token      \S+\.\S+\.\S+/);
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+      const playground = `http://localhost:${port}/realtime/playground?connect=alice,bob&namespace=/chat`;
+      expect(output).toContain(`Playground ${playground}`);
+      const chromium = await checkPlaygroundReady(playground, ['alice', 'bob']);
       // The Nest 12 CLI's questions, as the demo answers them: ESM (the default), and no @nestjs/observe (whose
       // default is yes).
       const manifest = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf-8')) as {
@@ -67,7 +71,8 @@ describe('npm run demo in a terminal, with nobody typing', () => {
       ).toBe('stopped');
       recordNote(
         'npm run demo under a pseudo-terminal, no input',
-        `running banner after ${seconds} s; Ctrl-C stopped it (exit code ${demo.exitCode})`,
+        `running banner after ${seconds} s; its playground URL showed alice and bob connected in Chromium ` +
+          `${chromium}; Ctrl-C stopped it (exit code ${demo.exitCode})`,
       );
     } catch (error) {
       throw new Error(`${(error as Error).message}\n--- demo output ---\n${output.slice(-12_000)}`);

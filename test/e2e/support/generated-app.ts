@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { checkChatContract, checkSharedDrain } from './chat-contract';
 import { checkAsyncApiDocument, checkFrontendContract, checkWorkerPush } from './api-growth';
 import { checkJwksContract } from './jwks-contract';
+import { checkPlaygroundInBrowser, checkPlaygroundRefusedInProduction } from './playground';
 import { freshApp, installPackage, nest, snapshotSources } from './apps';
 import { HostMajor, STRICT_LINT } from './hosts';
 import { recordTestCounts } from './report';
@@ -188,6 +189,16 @@ export function describeGeneratedApp(major: HostMajor): void {
 
       it('writes an AsyncAPI 3.0 document that parses and lists every event of every gateway', () => {
         checkAsyncApiDocument(app, GATEWAYS, `Nest ${major}`);
+      });
+
+      it('serves the socket playground in development only, and it works in Chromium', async () => {
+        await checkPlaygroundRefusedInProduction(app, `Nest ${major}`);
+        await checkPlaygroundInBrowser(
+          app,
+          GATEWAYS.map(({ namespace }) => namespace),
+          `Nest ${major}`,
+          `playground-nest${major}.png`,
+        );
       });
 
       it('lets a worker without sockets push to a user of the app through Redis', async () => {

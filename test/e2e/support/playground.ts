@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { runDir } from './apps';
+import { launchChromium } from './browser';
+import { startApp, waitFor } from './contract';
+import { recordNote } from './report';
+
+const PLAYGROUND = '/realtime/playground';
+const WAIT_MS = 10_000;
+
+function connection(page: Page, number: number): Locator {
+  return page.locator(`[data-connection="${number}"]`);
+}
+
+async function connected(card: Locator): Promise<void> {
+  await card.and(card.page().locator('[data-state="connected"]')).waitFor({ timeout: WAIT_MS });
+}
+
+/** Emits the card's chosen event with its payload as it stands, from the keyboard (Ctrl+Enter). */
+async function emit(card: Locator, event: string, payload?: string): Promise<void> {
+  await card.getByLabel('Event').selectOption(event);
+  const field = card.getByLabel(/Payload/);
+  if (payload !== undefined) {
+    await field.fill(payload);
+  }
+  await field.press('Control+Enter');
+}
+
+/**
+ * With NODE_ENV=production the playground is not served whatever REALTIME_PLAYGROUND says, and the app says
+ * so in one line. Returns the response, for the note.
+ */
+export async function checkPlaygroundRefusedInProduction(appDir: string, label: string): Promise<void> {
+  const app = await startApp(appDir, [], 'dist/main.js', { REALTIME_PLAYGROUND: '1' });
+  try {
+    const response = await fetch(`${app.url}${PLAYGROUND}`);
+    const body = await response.text();
+    await waitFor(() => /REALTIME_PLAYGROUND=1 is ignored/.test(app.output()), WAIT_MS, 'the ignored-playground line');
+    const line = app
+      .output()
+      .split('\n')
+      .find((candidate) => candidate.includes('REALTIME_PLAYGROUND=1 is ignored'))
+      ?.replace(/\u001b\[[0-9;]*m/g, '')
+      .replace(/^.*\] /, '');
+    expect(response.status).toBe(404);
+    expect(body).not.toContain('<html');
+    expect(line).toBe(
+      'REALTIME_PLAYGROUND=1 is ignored: the socket playground is not served with NODE_ENV=production.',
+    );
+    recordNote(
+      `${label} playground, NODE_ENV=production REALTIME_PLAYGROUND=1`,
+      `GET ${PLAYGROUND} → ${response.status} ${body}; logged "${line}"`,
+    );
+  } finally {
+    app.process.kill('SIGKILL');
+  }
+}
+
+/**
+ * The playground in a real Chromium at 1280×800, as a person uses it: two users opened from the URL, both
+ * join a room, one sends and the other sees it; a bad payload shows the validation error's code; a third
+ * connection opened from the keyboard alone. Every namespace of the app must be offered. Saves a screenshot
+ * in the run folder.
+ */
+export async function checkPlaygroundInBrowser(
+  appDir: string,
+  namespaces: string[],
+  label: string,
+  screenshotName: string,
+): Promise<void> {
+  // Development, no JWT_SECRET: the development secret, so the playground mints the tokens.
+  const app = await startApp(appDir, [], 'dist/main.js', {
+    NODE_ENV: 'development',
+    REALTIME_PLAYGROUND: '1',
+    JWT_SECRET: '',
+  });
+  const browser = await launchChromium();
+  const problems: string[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
+    await page.goto(`${app.url}${PLAYGROUND}?connect=alice,bob&namespace=/chat`);
+    const [alice, bob] = [connection(page, 1), connection(page, 2)];
+    await connected(alice);
+    await connected(bob);
+
+    const offered = await page.getByLabel('Namespace').locator('option').allTextContents();
+    expect(namespaces.filter((namespace) => !offered.some((option) => option.startsWith(`${namespace} `)))).toEqual([]);
+
+    for (const card of [alice, bob]) {
+      await emit(card, 'joinRoom');
+      await card.locator('[data-kind="ack"][data-event="joinRoom ack"]').waitFor({ timeout: WAIT_MS });
+    }
+    // The payload prefilled from sendMessage's schema is sent as it is.
+    await emit(alice, 'sendMessage');
+    await alice.locator('[data-kind="ack"][data-event="sendMessage ack"]').waitFor({ timeout: WAIT_MS });
+    const received = bob.locator('[data-kind="event"][data-event="newMessage"]');
+    await received.waitFor({ timeout: WAIT_MS });
+    // A long payload is folded (details), its full JSON in the pre inside.
+    const shown = await received.locator('code.body, .body pre').first().textContent();
+    expect(JSON.parse(shown ?? '')).toMatchObject({ sender: 'alice' });
+
+    await emit(alice, 'sendMessage', '{"roomId": "", "content": ""}');
+    const refused = alice.locator('[data-kind="error"][data-event="sendMessage ack"]');
+    await refused.waitFor({ timeout: WAIT_MS });
+    expect(await refused.getAttribute('data-code')).toBe('VALIDATION_FAILED');
+    await page.screenshot({ path: join(runDir(), screenshotName) });
+
+    // Keyboard only: from the page's heading (a click there starts Tab navigation at the top), Tab to the
+    // Connect button and press Enter.
+    await page.getByRole('heading', { level: 1 }).click();
+    let tabs = 0;
+    while ((await page.evaluate('document.activeElement && document.activeElement.textContent')) !== 'Connect') {
+      expect(tabs).toBeLessThan(10);
+      await page.keyboard.press('Tab');
+      tabs += 1;
+    }
+    await page.keyboard.press('Enter');
+    await connected(connection(page, 3));
+    expect(await connection(page, 3).locator('.title').innerText()).toContain('carol');
+
+    expect(problems).toEqual([]);
+    recordNote(
+      `${label} playground in Chromium ${browser.version()}`,
+      `${offered.length} namespaces offered; alice and bob connected and joined, bob received alice's newMessage; ` +
+        `a bad payload showed VALIDATION_FAILED; a third connection opened with ${tabs} Tabs and Enter; ` +
+        `screenshot ${join(runDir(), screenshotName)}`,
+    );
+  } finally {
+    await browser.close();
+    app.process.kill('SIGKILL');
+  }
+}
+
+/** The playground URL `npm run demo` prints: both users connected side by side, ready to chat. */
+export async function checkPlaygroundReady(url: string, users: string[]): Promise<string> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(url);
+    for (const [index, user] of users.entries()) {
+      const card = connection(page, index + 1);
+      await connected(card);
+      expect(await card.locator('.title').innerText()).toContain(user);
+    }
+    return browser.version();
+  } finally {
+    await browser.close();
+  }
+}
