@@ -85,7 +85,9 @@ describe('the socket playground', () => {
   });
 
   it('mints tokens only with the development secret, which the app then accepts', async () => {
+    // Explicit: an app generated with `--auth jwks` defaults to jwks mode.
     const config = resolveAuthConfig({
+      REALTIME_AUTH: AuthMode.Hs256,
       NODE_ENV: 'development',
       JWT_ISSUER: 'https://issuer.example',
       JWT_AUDIENCE: 'chat',
@@ -101,7 +103,10 @@ describe('the socket playground', () => {
   });
 
   it('asks for a pasted token with a real secret or in jwks mode', () => {
-    const secret = resolveAuthConfig({ JWT_SECRET: 'a-real-secret' });
+    const secret = resolveAuthConfig({
+      REALTIME_AUTH: AuthMode.Hs256,
+      JWT_SECRET: 'a-real-secret',
+    });
     const jwks = resolveAuthConfig({
       REALTIME_AUTH: AuthMode.Jwks,
       JWKS_URI: 'https://idp.example/.well-known/jwks.json',
