@@ -7,7 +7,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import { errorTrace } from './error-trace.js';
-import { resolveJwtSecret } from './realtime.config.js';
+import { isProduction, resolveJwtSecret } from './realtime.config.js';
 import { RealtimeErrorCode } from './realtime.errors.js';
 import { readInteger } from './realtime.limits.js';
 
@@ -110,7 +110,7 @@ function readMode(env: Environment, generatedDefault: AuthMode): AuthMode {
 function readJwksUri(env: Environment): URL | undefined {
   const raw = (env.JWKS_URI ?? '').trim();
   if (raw === '') {
-    if (env.NODE_ENV !== 'production') {
+    if (!isProduction(env)) {
       return undefined;
     }
     throw new Error(

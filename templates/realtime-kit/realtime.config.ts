@@ -9,11 +9,23 @@ const logger = new Logger('Realtime');
 /** The environment variable that lists the browser origins allowed to connect, comma-separated. */
 export const CORS_ORIGINS_VARIABLE = 'CORS_ORIGINS';
 
-function allowedOrigins(): string[] {
+/** The browser origins CORS_ORIGINS allows, read per call. */
+export function allowedOrigins(): string[] {
   return (process.env[CORS_ORIGINS_VARIABLE] ?? '')
     .split(',')
     .map((origin) => origin.trim())
     .filter((origin) => origin.length > 0);
+}
+
+/**
+ * Whether the app runs in production. Read loosely (`Production`, a stray
+ * space), since a production app mistaken for a development one would accept
+ * the public development secret and serve the playground.
+ */
+export function isProduction(
+  env: Record<string, string | undefined> = process.env,
+): boolean {
+  return (env.NODE_ENV ?? '').trim().toLowerCase() === 'production';
 }
 
 /** Set to 1 to serve the socket playground at /realtime/playground; never served in production. */
@@ -32,7 +44,7 @@ export function playgroundRequested(
 export function playgroundEnabled(
   env: Record<string, string | undefined> = process.env,
 ): boolean {
-  return playgroundRequested(env) && env.NODE_ENV !== 'production';
+  return playgroundRequested(env) && !isProduction(env);
 }
 
 /**
@@ -104,7 +116,7 @@ export function resolveJwtSecret(
   if (secret.trim() !== '' && secret !== DEV_JWT_SECRET) {
     return secret;
   }
-  if (env.NODE_ENV === 'production') {
+  if (isProduction(env)) {
     throw new Error(
       'JWT_SECRET is not set (or is the development default). Set JWT_SECRET to a strong random secret before starting in production.',
     );

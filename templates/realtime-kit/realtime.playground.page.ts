@@ -124,13 +124,13 @@ button[type='button'] { background: #fff; color: var(--accent); }
 .log { list-style: none; margin: 0; padding: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; height: 230px; overflow: auto; }
 .entry { padding: 4px 8px; border-bottom: 1px solid #eaeef2; }
 .entry .head { display: flex; gap: 8px; align-items: baseline; }
-.entry .name { font-weight: 600; }
+.entry .name { font-weight: 600; overflow-wrap: anywhere; min-width: 0; }
 .entry .time { margin-left: auto; color: var(--muted); font-size: 0.8rem; }
 .entry .note { color: var(--muted); font-size: 0.85rem; }
-.entry .code { color: #fff; background: var(--bad); border-radius: 4px; padding: 0 6px; font-size: 0.8rem; font-weight: 600; }
-.entry.out .arrow { color: var(--accent); }
-.entry.ack .arrow { color: var(--ok); }
-.entry.error .arrow, .entry.problem .arrow, .entry.problem .note { color: var(--bad); }
+.entry .code { overflow-wrap: anywhere; min-width: 0; color: #fff; background: var(--bad); border-radius: 4px; padding: 0 6px; font-size: 0.8rem; font-weight: 600; }
+.entry.kind-out .arrow { color: var(--accent); }
+.entry.kind-ack .arrow { color: var(--ok); }
+.entry.kind-error .arrow, .entry.kind-problem .arrow, .entry.kind-problem .note { color: var(--bad); }
 .entry .note { overflow-wrap: anywhere; }
 .entry .body { display: block; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.8rem; overflow-wrap: anywhere; }
 .entry summary { cursor: pointer; word-break: break-all; }
@@ -390,6 +390,7 @@ export const PLAYGROUND_SCRIPT = String.raw`(function () {
       self.emit(eventSelect.value, payload);
     });
     root.querySelector('.clear').addEventListener('click', function () {
+      self.pending = [];
       self.log.textContent = '';
     });
     root.querySelector('.close').addEventListener('click', function () {
@@ -400,30 +401,47 @@ export const PLAYGROUND_SCRIPT = String.raw`(function () {
     });
 
     this.setState('connecting');
+    var everConnected = false;
     this.socket = io(path, { transports: ['websocket'], auth: { token: token } });
     this.socket.on('connect', function () {
       self.setState('connected');
-      self.add('info', 'connected', null, 'socket ' + self.socket.id);
+      self.add(
+        'info',
+        everConnected ? 'reconnected' : 'connected',
+        null,
+        'socket ' + self.socket.id + (everConnected ? ': a new socket is in no room; join your rooms again' : ''),
+      );
+      everConnected = true;
     });
     this.socket.on('disconnect', function (reason) {
       self.setState('disconnected');
-      self.add('info', 'disconnected', null, reason);
+      var retry = self.socket.active ? '; reconnecting' : '';
+      self.add('info', 'disconnected', null, reason + retry);
     });
     this.socket.on('connect_error', function (error) {
       self.setState('refused');
       var hintText =
         error.message === 'websocket error'
-          ? ' (is ' + location.origin + ' in CORS_ORIGINS, and is the app running?)'
+          ? ' (is the app running, and is ' + location.origin + ' allowed by CORS_ORIGINS?)'
           : '';
-      self.add('problem', 'connect_error', error.data || null, error.message + hintText);
+      // A first handshake refused (token, origin) fails again the same way: stop instead of retrying forever.
+      var stop = !everConnected;
+      if (stop) self.socket.disconnect();
+      self.add(
+        'problem',
+        'connect_error',
+        error.data || null,
+        error.message + hintText + (stop ? '. Not retrying: fix it and connect again.' : ''),
+      );
     });
     this.socket.onAny(function (name) {
       var data = Array.prototype.slice.call(arguments, 1);
-      var value = data.length === 1 ? data[0] : data;
+      var value = data.length === 1 ? data[0] : data.length === 0 ? undefined : data;
+      var note = data.length > 1 ? data.length + ' arguments' : '';
       if (value && typeof value === 'object' && value.status === 'error') {
         self.add('error', name, value, value.message, value.code);
       } else {
-        self.add('event', name, value, '');
+        self.add('event', name, value, note);
       }
     });
   }
@@ -485,7 +503,7 @@ export const PLAYGROUND_SCRIPT = String.raw`(function () {
 
   // One line per entry; a longer payload opens on demand (a details element works from the keyboard).
   Connection.prototype.add = function (kind, name, value, note, code) {
-    var entry = text('li', 'entry ' + kind);
+    var entry = text('li', 'entry kind-' + kind);
     entry.dataset.kind = kind;
     entry.dataset.event = name;
     var head = text('div', 'head');
@@ -510,16 +528,41 @@ export const PLAYGROUND_SCRIPT = String.raw`(function () {
         entry.appendChild(details);
       }
     }
-    this.log.appendChild(entry);
-    while (this.log.children.length > LOG_LIMIT) this.log.removeChild(this.log.firstElementChild);
-    this.log.scrollTop = this.log.scrollHeight;
+    this.show(entry);
+  };
+
+  // Entries are added once per frame, so a burst of events costs one layout, not one each.
+  Connection.prototype.show = function (entry) {
+    var self = this;
+    this.pending = this.pending || [];
+    this.pending.push(entry);
+    if (this.pending.length > LOG_LIMIT) this.pending.shift();
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(function () {
+      var batch = document.createDocumentFragment();
+      self.pending.forEach(function (pendingEntry) {
+        batch.appendChild(pendingEntry);
+      });
+      self.pending = [];
+      self.frame = 0;
+      self.log.appendChild(batch);
+      while (self.log.children.length > LOG_LIMIT) self.log.removeChild(self.log.firstElementChild);
+      self.log.scrollTop = self.log.scrollHeight;
+    });
   };
 
   openForm.addEventListener('submit', function (submitEvent) {
     submitEvent.preventDefault();
     var channel = channelOf(channelSelect.value);
     if (!channel) return;
-    open(channel, pathInput.value.trim() || '/', state.settings.tokens === 'mint' ? userInput.value.trim() : '').catch(
+    var path = pathInput.value.trim() || '/';
+    // A namespace of this app: a path, never another host.
+    if (!/^\/[^\s?#]*$/.test(path)) {
+      say('The path is a namespace of this app, starting with / (e.g. /chat).', true);
+      pathInput.focus();
+      return;
+    }
+    open(channel, path, state.settings.tokens === 'mint' ? userInput.value.trim() : '').catch(
       function (error) {
         say('Could not connect: ' + error.message, true);
       },

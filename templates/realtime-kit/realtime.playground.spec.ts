@@ -1,4 +1,9 @@
-import { NotFoundException, type ExecutionContext } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  NotFoundException,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Script } from 'node:vm';
 import { AuthMode, RealtimeAuth, resolveAuthConfig } from './realtime.auth.js';
 import {
@@ -12,15 +17,27 @@ import {
 } from './realtime.playground.page.js';
 import {
   PlaygroundServedGuard,
+  devTokenSubject,
   mintDevToken,
   playgroundSettings,
 } from './realtime.playground.js';
 
-const ENV_KEYS = ['REALTIME_PLAYGROUND', 'NODE_ENV', 'PORT'] as const;
+const ENV_KEYS = [
+  'REALTIME_PLAYGROUND',
+  'NODE_ENV',
+  'PORT',
+  'CORS_ORIGINS',
+] as const;
 
-function httpContext(method: string, url: string): ExecutionContext {
+function httpContext(
+  method: string,
+  url: string,
+  host = 'localhost:3000',
+): ExecutionContext {
   return {
-    switchToHttp: () => ({ getRequest: () => ({ method, url }) }),
+    switchToHttp: () => ({
+      getRequest: () => ({ method, url, headers: { host } }),
+    }),
   } as unknown as ExecutionContext;
 }
 
@@ -59,9 +76,11 @@ describe('the socket playground', () => {
       playgroundEnabled({ REALTIME_PLAYGROUND: 'true', NODE_ENV: 'test' }),
     ).toBe(true);
     expect(playgroundEnabled({ REALTIME_PLAYGROUND: '0' })).toBe(false);
-    expect(
-      playgroundEnabled({ REALTIME_PLAYGROUND: '1', NODE_ENV: 'production' }),
-    ).toBe(false);
+    for (const production of ['production', 'Production', ' production ']) {
+      expect(
+        playgroundEnabled({ REALTIME_PLAYGROUND: '1', NODE_ENV: production }),
+      ).toBe(false);
+    }
   });
 
   it('answers 404 like a missing route until it is served', () => {
@@ -70,7 +89,9 @@ describe('the socket playground', () => {
 
     expect(() =>
       guard.canActivate(httpContext('POST', '/realtime/playground/tokens?x=1')),
-    ).toThrow(new NotFoundException('Cannot POST /realtime/playground/tokens'));
+    ).toThrow(
+      new NotFoundException('Cannot POST /realtime/playground/tokens?x=1'),
+    );
 
     process.env.REALTIME_PLAYGROUND = '1';
     process.env.NODE_ENV = 'production';
@@ -82,6 +103,43 @@ describe('the socket playground', () => {
     expect(guard.canActivate(httpContext('GET', '/realtime/playground'))).toBe(
       true,
     );
+  });
+
+  it('answers only on a loopback host or one CORS_ORIGINS allows (no DNS rebinding)', () => {
+    const guard = new PlaygroundServedGuard();
+    process.env.REALTIME_PLAYGROUND = '1';
+    process.env.NODE_ENV = 'development';
+    const page = (host: string) => () =>
+      guard.canActivate(httpContext('GET', '/realtime/playground', host));
+
+    expect(page('localhost:3000')()).toBe(true);
+    expect(page('127.0.0.1:4000')()).toBe(true);
+    expect(page('[::1]:3000')()).toBe(true);
+    expect(page('rebind.example:3000')).toThrow(ForbiddenException);
+    expect(page('dev.example:3000')).toThrow(/add that origin to CORS_ORIGINS/);
+
+    process.env.CORS_ORIGINS = 'http://dev.example:3000';
+    expect(page('dev.example:3000')()).toBe(true);
+  });
+
+  it('takes exactly { "sub": "<user>" }, however deep a bad body is nested', () => {
+    expect(devTokenSubject({ sub: 'alice' })).toBe('alice');
+    const deep: unknown = JSON.parse(
+      `{"sub":"a","x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+    );
+    for (const bad of [
+      deep,
+      {},
+      { sub: 1 },
+      { sub: 'a b' },
+      { sub: 'x'.repeat(65) },
+      { sub: 'alice', exp: 1 },
+      ['alice'],
+      'alice',
+      null,
+    ]) {
+      expect(() => devTokenSubject(bad)).toThrow(BadRequestException);
+    }
   });
 
   it('mints tokens only with the development secret, which the app then accepts', async () => {

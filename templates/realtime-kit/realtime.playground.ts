@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   type CanActivate,
   Controller,
@@ -6,17 +7,17 @@ import {
   ForbiddenException,
   Get,
   Header,
+  Headers,
   HttpCode,
   Logger,
   NotFoundException,
   Post,
   Req,
+  UnsupportedMediaTypeException,
   UseGuards,
-  ValidationPipe,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { IsString, Matches } from 'class-validator';
 import { SignJWT } from 'jose';
 import {
   buildAsyncApiDocument,
@@ -28,6 +29,7 @@ import {
   type RealtimeAuthConfig,
 } from './realtime.auth.js';
 import {
+  allowedOrigins,
   DEV_JWT_SECRET,
   PLAYGROUND_VARIABLE,
   playgroundEnabled,
@@ -57,14 +59,30 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Who a minted development token is for. */
-export class DevTokenRequestDto {
-  @IsString()
-  @Matches(/^[A-Za-z0-9_.@-]{1,64}$/, {
-    message:
-      'sub must be 1 to 64 letters, digits or any of _ . @ - (e.g. "alice")',
-  })
-  sub: string;
+/** A user name the playground mints a token for. */
+const DEV_TOKEN_SUBJECT = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * The `sub` of a `{ "sub": "alice" }` body, checked by hand: a flat shape
+ * needs no recursive validation, which a deeply nested body would overflow.
+ */
+export function devTokenSubject(body: unknown): string {
+  const fields =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? Object.keys(body)
+      : undefined;
+  const sub = (body as { sub?: unknown } | null)?.sub;
+  if (
+    fields === undefined ||
+    fields.length !== 1 ||
+    typeof sub !== 'string' ||
+    !DEV_TOKEN_SUBJECT.test(sub)
+  ) {
+    throw new BadRequestException(
+      'Send { "sub": "<user>" } and nothing else; the user is 1 to 64 letters, digits or any of _ . @ - (e.g. "alice").',
+    );
+  }
+  return sub;
 }
 
 export interface DevTokenResponse {
@@ -130,20 +148,36 @@ export async function mintDevToken(
   return { token, expiresAt: now + lifetime };
 }
 
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
 /**
  * Answers 404 as Nest does for a route that does not exist, unless the
- * playground is served; a guard, so it runs before any pipe reads the body.
+ * playground is served; a guard, so it runs before anything reads the body.
+ * Only a loopback Host, or one whose origin CORS_ORIGINS allows, gets the
+ * page: a DNS-rebinding site cannot read the document or mint tokens.
  */
 export class PlaygroundServedGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    if (playgroundEnabled()) {
+    const { method, url, headers } = context.switchToHttp().getRequest<{
+      method: string;
+      url: string;
+      headers: Record<string, string | string[] | undefined>;
+    }>();
+    if (!playgroundEnabled()) {
+      throw new NotFoundException(`Cannot ${method} ${url}`);
+    }
+    const host = String(headers.host ?? '').toLowerCase();
+    const hostname = host.replace(/:\d+$/, '');
+    const origins = allowedOrigins();
+    if (
+      LOOPBACK_HOSTS.includes(hostname) ||
+      origins.includes(`http://${host}`) ||
+      origins.includes(`https://${host}`)
+    ) {
       return true;
     }
-    const { method, url } = context
-      .switchToHttp()
-      .getRequest<{ method: string; url: string }>();
-    throw new NotFoundException(
-      `Cannot ${method} ${url.replace(/[?#].*$/, '')}`,
+    throw new ForbiddenException(
+      `The socket playground answers on localhost only; to open it at http://${host}, add that origin to CORS_ORIGINS.`,
     );
   }
 }
@@ -153,7 +187,7 @@ export class PlaygroundServedGuard implements CanActivate {
  * the app's AsyncAPI document and lets a person open connections side by
  * side, emit events and watch acks, errors and server events. Served only
  * with REALTIME_PLAYGROUND=1 outside production; otherwise every route here
- * answers 404, as if it did not exist.
+ * answers 404, as if it did not exist (see PlaygroundServedGuard).
  */
 @Controller(PLAYGROUND_PATH)
 @UseGuards(PlaygroundServedGuard)
@@ -169,7 +203,7 @@ export class PlaygroundController implements OnApplicationBootstrap {
     const requested = process.env[PLAYGROUND_VARIABLE];
     if (playgroundEnabled()) {
       this.logger.log(
-        `Socket playground at /${PLAYGROUND_PATH} (${PLAYGROUND_VARIABLE}=${requested}; never served in production).`,
+        `Socket playground at /${PLAYGROUND_PATH}, under the global prefix if the app sets one (${PLAYGROUND_VARIABLE}=${requested}; never served in production).`,
       );
     } else if (playgroundRequested()) {
       this.logger.warn(
@@ -219,17 +253,23 @@ export class PlaygroundController implements OnApplicationBootstrap {
     return playgroundSettings(this.auth.config);
   }
 
+  /** Minting is refused (403) before the body is read; only JSON is taken. */
   @Post('tokens')
   @HttpCode(201)
   @Header('Cache-Control', 'no-store')
   async token(
-    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true }))
-    body: DevTokenRequestDto,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: unknown,
   ): Promise<DevTokenResponse> {
     const settings = playgroundSettings(this.auth.config);
     if (settings.tokens !== 'mint') {
       throw new ForbiddenException(settings.reason);
     }
-    return mintDevToken(this.auth.config, body.sub);
+    if (!/^application\/json\b/i.test(contentType ?? '')) {
+      throw new UnsupportedMediaTypeException(
+        'Send the body as application/json: { "sub": "<user>" }.',
+      );
+    }
+    return mintDevToken(this.auth.config, devTokenSubject(body));
   }
 }
