@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { checkChatContract, checkSharedDrain } from './chat-contract';
 import { checkAsyncApiDocument, checkFrontendContract, checkWorkerPush } from './api-growth';
 import { checkJwksContract } from './jwks-contract';
-import { checkPlaygroundInBrowser, checkPlaygroundRefusedInProduction } from './playground';
+import {
+  checkPlaygroundInBrowser,
+  checkPlaygroundRefusedInProduction,
+  checkPlaygroundWithPastedToken,
+} from './playground';
 import { freshApp, installPackage, nest, snapshotSources } from './apps';
 import { HostMajor, STRICT_LINT } from './hosts';
 import { recordTestCounts } from './report';
@@ -199,6 +203,7 @@ export function describeGeneratedApp(major: HostMajor): void {
           `Nest ${major}`,
           `playground-nest${major}.png`,
         );
+        await checkPlaygroundWithPastedToken(app, `Nest ${major}`);
       });
 
       it('lets a worker without sockets push to a user of the app through Redis', async () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { runDir } from './apps';
 import { launchChromium } from './browser';
-import { startApp, waitFor } from './contract';
+import { startApp, tokenFor, waitFor } from './contract';
 import { recordNote } from './report';
 
 const PLAYGROUND = '/realtime/playground';
@@ -126,6 +126,39 @@ export async function checkPlaygroundInBrowser(
       `${offered.length} namespaces offered; alice and bob connected and joined, bob received alice's newMessage; ` +
         `a bad payload showed VALIDATION_FAILED; a third connection opened with ${tabs} Tabs and Enter; ` +
         `screenshot ${join(runDir(), screenshotName)}`,
+    );
+  } finally {
+    await browser.close();
+    app.process.kill('SIGKILL');
+  }
+}
+
+/**
+ * With a real JWT_SECRET the app mints nothing (403): the page asks for a token, and one pasted there
+ * connects.
+ */
+export async function checkPlaygroundWithPastedToken(appDir: string, label: string): Promise<void> {
+  const app = await startApp(appDir, [], 'dist/main.js', { NODE_ENV: 'development', REALTIME_PLAYGROUND: '1' });
+  const browser = await launchChromium();
+  try {
+    const minted = await fetch(`${app.url}${PLAYGROUND}/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sub: 'mallory' }),
+    });
+    expect(minted.status).toBe(403);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${app.url}${PLAYGROUND}?connect=alice&namespace=/chat`);
+    await page.getByRole('status').filter({ hasText: 'Paste a token' }).first().waitFor({ timeout: WAIT_MS });
+    await expect(page.getByLabel('User (sub)').isVisible()).resolves.toBe(false);
+    await page.getByLabel('Token').fill(tokenFor(app, 'dave'));
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await connected(connection(page, 1));
+    await emit(connection(page, 1), 'joinRoom');
+    await connection(page, 1).locator('[data-kind="ack"][data-event="joinRoom ack"]').waitFor({ timeout: WAIT_MS });
+    recordNote(
+      `${label} playground with JWT_SECRET set`,
+      `POST ${PLAYGROUND}/tokens → ${minted.status} ${await minted.text()}; a pasted token connected and joined a room`,
     );
   } finally {
     await browser.close();
