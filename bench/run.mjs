@@ -71,7 +71,7 @@ const MODES = {
     idle: { connections: 500, holdMs: 500 },
     coldStarts: 1,
     schematicRuns: 0,
-    // The two systems' storm and churn run side by side (each on its own processes): their waits overlap.
+    // The two systems' storm, churn and fan-out run side by side (each on its own processes): their waits overlap.
     scenariosSideBySide: true,
     // One each: a pair of runs takes 6–7 s on 2 cores.
     generatorRuns: 1,

@@ -68,15 +68,15 @@ async function stepUp(group, servers, members, phase) {
 
 /**
  * Both systems, one room of `members`: each is stepped up to its capacity in turn, then each gets one window
- * at 30 % of the baseline's capacity (in messages per second) for the delivery latency.
+ * at 30 % of the baseline's capacity (in messages per second) for the delivery latency. Quick runs
+ * (`scenariosSideBySide`) measure both at once, each at 30 % of its own capacity.
  */
 export async function measureFanOut({ systems, app, settings, members, redisUrl, log }) {
   const phase = settings.fanOut;
-  const results = {};
-  for (const name of ['baseline', 'generated']) {
+  const measure = (name, fixedRateOf) => {
     const env = { JWT_SECRET: randomBytes(24).toString('hex'), ...(redisUrl && { REDIS_URL: redisUrl }) };
     const workers = Math.max(2, Math.ceil(members / CONNECTIONS_PER_WORKER));
-    results[name] = await withInstances(systems[name], app, env, redisUrl ? 2 : 1, (servers) =>
+    return withInstances(systems[name], app, env, redisUrl ? 2 : 1, (servers) =>
       withLoadGroup(workers, settings.workerLifetimeMs, async (group) => {
         const connection = await group.connect(fanOutClients(servers, members), { concurrency: 25, timeoutMs: 300_000 });
         if (connection.connected !== members) {
@@ -84,10 +84,7 @@ export async function measureFanOut({ systems, app, settings, members, redisUrl,
         }
         await sleep(phase.settleMs);
         const saturation = await stepUp(group, servers, members, phase);
-        const fixedRate =
-          name === 'baseline'
-            ? Math.max(1, Math.round((0.3 * saturation.maxDeliveredPerSecond) / (members - 1)))
-            : results.baseline.fixed.offeredPerSecond;
+        const fixedRate = fixedRateOf(saturation);
         const fixed = await fanOutWindow(group, servers, members, { ...phase, windowMs: phase.fixedWindowMs }, fixedRate);
         log(
           `fan-out ${members}${redisUrl ? ' (redis)' : ''}, ${name}: ${Math.round(saturation.maxDeliveredPerSecond)} ` +
@@ -96,6 +93,16 @@ export async function measureFanOut({ systems, app, settings, members, redisUrl,
         return { members, saturation, fixed };
       }),
     );
+  };
+  const ownRate = (saturation) => Math.max(1, Math.round((0.3 * saturation.maxDeliveredPerSecond) / (members - 1)));
+  const results = {};
+  if (settings.scenariosSideBySide) {
+    // Quick runs: both at once, each at 30 % of its own capacity; the figures only show the run works.
+    [results.baseline, results.generated] = await Promise.all([measure('baseline', ownRate), measure('generated', ownRate)]);
+  } else {
+    // Full runs: one after the other, the generated system at the baseline's fixed rate.
+    results.baseline = await measure('baseline', ownRate);
+    results.generated = await measure('generated', () => results.baseline.fixed.offeredPerSecond);
   }
   return {
     members,
