@@ -8,6 +8,31 @@ export interface RunResult {
 /** Output kept in a failure message: enough to see the error, short enough to read. */
 const FAILURE_TAIL_CHARS = 12_000;
 
+/** Lines that name what failed in Jest, Vitest, tsc, ESLint or oxlint output. */
+const FAILURE_LINE =
+  /^\s*(?:×|✗|✕|●|FAIL\b|(?:\w+)?Error\b|AssertionError|Tests?\s+\d+ failed|Test Files\s+\d+ failed|.*error TS\d+|.*\d+ problems?\b)/u;
+const MAX_FAILURE_LINES = 30;
+
+/**
+ * The lines of a failed command's output that say what failed, in order and each once, so the top of a
+ * failure message names the broken test even where a CI log shows only its head and tail.
+ */
+export function failureHighlights(output: string): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const line of output.split('\n')) {
+    const trimmed = line.trimEnd();
+    if (FAILURE_LINE.test(trimmed) && !seen.has(trimmed.trim())) {
+      seen.add(trimmed.trim());
+      lines.push(trimmed);
+      if (lines.length === MAX_FAILURE_LINES) {
+        break;
+      }
+    }
+  }
+  return lines;
+}
+
 /**
  * Runs a command to completion and returns its combined output; throws with the command, its exit status
  * and the tail of its output when it fails, so a red harness says what broke.
@@ -15,8 +40,10 @@ const FAILURE_TAIL_CHARS = 12_000;
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   const result = runAllowingFailure(command, args, cwd, env);
   if (result.status !== 0) {
+    const highlights = failureHighlights(result.output);
     throw new Error(
       `\`${[command, ...args].join(' ')}\` failed in ${cwd} with exit status ${result.status}:\n` +
+        (highlights.length > 0 ? `What failed:\n${highlights.join('\n')}\n\nThe end of its output:\n` : '') +
         result.output.slice(-FAILURE_TAIL_CHARS),
     );
   }
