@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { GatewayMetadata } from '@nestjs/websockets';
+import type { IncomingMessage } from 'node:http';
 
 /** Signing secret used outside production when JWT_SECRET is unset. */
 export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
@@ -47,37 +48,67 @@ export function playgroundEnabled(
   return playgroundRequested(env) && !isProduction(env);
 }
 
+const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
+
 /**
- * The origins the playground page has when opened on this machine, on the
- * app's own port; allowed only while the playground is served.
+ * Whether the socket playground answers a request sent to `host` (its Host
+ * header, `name:port`): a loopback host, or one whose origin CORS_ORIGINS
+ * lists. Any other name may be a DNS-rebinding site that resolves to this
+ * machine, so it gets neither the page nor a socket.
  */
-function playgroundOrigins(): string[] {
-  if (!playgroundEnabled()) {
-    return [];
-  }
-  const port = process.env.PORT ?? '3000';
-  return ['localhost', '127.0.0.1', '[::1]'].map(
-    (host) => `http://${host}:${port}`,
+export function playgroundHostAllowed(host: string): boolean {
+  const lowered = host.toLowerCase();
+  const origins = allowedOrigins();
+  return (
+    LOOPBACK_HOSTNAMES.includes(lowered.replace(/:\d+$/, '')) ||
+    origins.includes(`http://${lowered}`) ||
+    origins.includes(`https://${lowered}`)
   );
 }
 
-// Reads the allowed origins per request so a value set after this file is imported still applies.
-function checkOrigin(
+/**
+ * Whether a handshake may go on, given its Origin and Host headers. Non-browser
+ * clients send no Origin and authenticate with the token alone; a browser page
+ * needs its origin in CORS_ORIGINS, or, while the playground is served, to be
+ * the playground's own page: same origin as the request, on a host the
+ * playground answers (any port, so a mapped container port needs no setting).
+ */
+function handshakeOriginAllowed(
   origin: string | undefined,
-  callback: (error: Error | null, allow?: boolean) => void,
+  host: string | undefined,
+): boolean {
+  if (origin === undefined || allowedOrigins().includes(origin)) {
+    return true;
+  }
+  return (
+    playgroundEnabled() &&
+    host !== undefined &&
+    origin.toLowerCase() === `http://${host.toLowerCase()}` &&
+    playgroundHostAllowed(host)
+  );
+}
+
+// Browsers do not apply CORS to WebSocket upgrades, so the handshake itself
+// must fail; merely omitting the CORS headers would let any site connect.
+function allowHandshake(
+  request: IncomingMessage,
+  callback: (error: string | null, success: boolean) => void,
 ): void {
-  // Non-browser clients send no Origin header; they authenticate with the token alone.
-  if (
-    origin === undefined ||
-    allowedOrigins().includes(origin) ||
-    playgroundOrigins().includes(origin)
-  ) {
+  const { origin, host } = request.headers;
+  if (handshakeOriginAllowed(origin, host)) {
     callback(null, true);
     return;
   }
-  // Browsers do not apply CORS to WebSocket upgrades, so the handshake itself
-  // must fail; merely omitting the CORS headers would let any site connect.
-  callback(new Error(`Origin ${origin} is not allowed`), false);
+  callback(`Origin ${origin ?? ''} is not allowed`, false);
+}
+
+// CORS headers for the origins CORS_ORIGINS lists (read per request, so a
+// value set after this file is imported still applies); allowHandshake refuses.
+function corsOrigin(
+  origin: string | undefined,
+  callback: (error: Error | null, allow?: boolean) => void,
+): void {
+  callback(null, origin !== undefined && allowedOrigins().includes(origin));
 }
 
 /** Time clients get to act on `serverShutdown` before their sockets close. */
@@ -101,7 +132,8 @@ export const REALTIME_SERVER_OPTIONS: Readonly<GatewayMetadata> = {
   // Chat-sized payloads fit in a few KiB; socket.io's 1 MB default lets every
   // client make the server buffer far more per message.
   maxHttpBufferSize: 64 * 1024,
-  cors: { origin: checkOrigin, credentials: true },
+  cors: { origin: corsOrigin, credentials: true },
+  allowRequest: allowHandshake,
 };
 
 /**

@@ -22,12 +22,7 @@ import {
   playgroundSettings,
 } from './realtime.playground.js';
 
-const ENV_KEYS = [
-  'REALTIME_PLAYGROUND',
-  'NODE_ENV',
-  'PORT',
-  'CORS_ORIGINS',
-] as const;
+const ENV_KEYS = ['REALTIME_PLAYGROUND', 'NODE_ENV', 'CORS_ORIGINS'] as const;
 
 function httpContext(
   method: string,
@@ -41,17 +36,15 @@ function httpContext(
   } as unknown as ExecutionContext;
 }
 
-/** What the kit's CORS check answers for a browser origin. */
-function originAllowed(origin: string): Promise<boolean> {
-  const cors = REALTIME_SERVER_OPTIONS.cors as {
-    origin: (
-      origin: string,
-      callback: (error: Error | null, allow?: boolean) => void,
-    ) => void;
-  };
+/** What the kit's handshake check answers for a browser page's Origin and the Host it sent to. */
+function handshakeAllowed(origin: string, host: string): Promise<boolean> {
+  const allowRequest = REALTIME_SERVER_OPTIONS.allowRequest;
+  if (allowRequest === undefined) {
+    throw new Error('REALTIME_SERVER_OPTIONS has no allowRequest');
+  }
   return new Promise((resolve) =>
-    cors.origin(origin, (error, allow) =>
-      resolve(error === null && allow === true),
+    allowRequest({ headers: { origin, host } }, (error, success) =>
+      resolve(error === null && success),
     ),
   );
 }
@@ -182,17 +175,42 @@ describe('the socket playground', () => {
     });
   });
 
-  it("lets the page's own origin connect only while the playground is served", async () => {
-    process.env.PORT = '4010';
+  it("lets the page's own origin connect only while the playground is served, on a host it answers", async () => {
     delete process.env.REALTIME_PLAYGROUND;
-    expect(await originAllowed('http://localhost:4010')).toBe(false);
+    expect(
+      await handshakeAllowed('http://localhost:4010', 'localhost:4010'),
+    ).toBe(false);
 
     process.env.REALTIME_PLAYGROUND = '1';
     process.env.NODE_ENV = 'development';
-    expect(await originAllowed('http://localhost:4010')).toBe(true);
-    expect(await originAllowed('http://127.0.0.1:4010')).toBe(true);
-    expect(await originAllowed('http://localhost:5000')).toBe(false);
-    expect(await originAllowed('https://evil.example')).toBe(false);
+    // Any port: a container mapped to 8080 needs no setting.
+    expect(
+      await handshakeAllowed('http://localhost:8080', 'localhost:8080'),
+    ).toBe(true);
+    expect(
+      await handshakeAllowed('http://127.0.0.1:4010', '127.0.0.1:4010'),
+    ).toBe(true);
+    expect(await handshakeAllowed('http://[::1]:3000', '[::1]:3000')).toBe(
+      true,
+    );
+    // Another page on this machine, another site, or a DNS-rebinding one.
+    expect(
+      await handshakeAllowed('http://localhost:5000', 'localhost:3000'),
+    ).toBe(false);
+    expect(
+      await handshakeAllowed('https://evil.example', 'localhost:3000'),
+    ).toBe(false);
+    expect(
+      await handshakeAllowed(
+        'http://rebind.example:3000',
+        'rebind.example:3000',
+      ),
+    ).toBe(false);
+
+    process.env.CORS_ORIGINS = 'http://dev.example:3000';
+    expect(
+      await handshakeAllowed('http://dev.example:3000', 'dev.example:3000'),
+    ).toBe(true);
   });
 
   it('serves a script that parses and a page whose base cannot break out of its attribute', () => {

@@ -29,10 +29,10 @@ import {
   type RealtimeAuthConfig,
 } from './realtime.auth.js';
 import {
-  allowedOrigins,
   DEV_JWT_SECRET,
   PLAYGROUND_VARIABLE,
   playgroundEnabled,
+  playgroundHostAllowed,
   playgroundRequested,
 } from './realtime.config.js';
 import {
@@ -148,8 +148,6 @@ export async function mintDevToken(
   return { token, expiresAt: now + lifetime };
 }
 
-const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
-
 /**
  * Answers 404 as Nest does for a route that does not exist, unless the
  * playground is served; a guard, so it runs before anything reads the body.
@@ -166,14 +164,8 @@ export class PlaygroundServedGuard implements CanActivate {
     if (!playgroundEnabled()) {
       throw new NotFoundException(`Cannot ${method} ${url}`);
     }
-    const host = String(headers.host ?? '').toLowerCase();
-    const hostname = host.replace(/:\d+$/, '');
-    const origins = allowedOrigins();
-    if (
-      LOOPBACK_HOSTS.includes(hostname) ||
-      origins.includes(`http://${host}`) ||
-      origins.includes(`https://${host}`)
-    ) {
+    const host = String(headers.host ?? '');
+    if (playgroundHostAllowed(host)) {
       return true;
     }
     throw new ForbiddenException(

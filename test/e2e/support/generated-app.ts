@@ -5,6 +5,7 @@ import { checkAsyncApiDocument, checkFrontendContract, checkWorkerPush } from '.
 import { checkJwksContract } from './jwks-contract';
 import {
   checkPlaygroundInBrowser,
+  checkPlaygroundOrigins,
   checkPlaygroundRefusedInProduction,
   checkPlaygroundWithPastedToken,
 } from './playground';
@@ -204,6 +205,7 @@ export function describeGeneratedApp(major: HostMajor): void {
           `playground-nest${major}.png`,
         );
         await checkPlaygroundWithPastedToken(app, `Nest ${major}`);
+        await checkPlaygroundOrigins(app, `Nest ${major}`);
       });
 
       it('lets a worker without sockets push to a user of the app through Redis', async () => {

@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createTcpServer, connect as tcpConnect, type Server as TcpServer } from 'node:net';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { runDir } from './apps';
@@ -180,5 +182,89 @@ export async function checkPlaygroundReady(url: string, users: string[]): Promis
     return browser.version();
   } finally {
     await browser.close();
+  }
+}
+
+async function listenOnLoopback<T extends HttpServer | TcpServer>(server: T): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') {
+    throw new Error('no port');
+  }
+  return address.port;
+}
+
+/** Forwards a free port to the app's, as `docker run -p <port>:3000` maps one. */
+function portMapping(target: number): TcpServer {
+  return createTcpServer((client) => {
+    const upstream = tcpConnect(target, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+}
+
+/** A page on another origin that opens a socket to the app with a token that is valid there. */
+function foreignSite(appUrl: string, token: string): HttpServer {
+  const page =
+    '<!doctype html><title>waiting</title>' +
+    `<script src="${appUrl}/socket.io/socket.io.min.js"></script>` +
+    `<script>io(${JSON.stringify(`${appUrl}/chat`)}, { transports: ['websocket'], reconnection: false, ` +
+    `auth: { token: ${JSON.stringify(token)} } })` +
+    ".on('connect', () => { document.title = 'connected'; })" +
+    ".on('connect_error', (error) => { document.title = 'refused: ' + error.message; });</script>";
+  return createHttpServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/html' }).end(page);
+  });
+}
+
+/**
+ * Who may open the playground's sockets, in Chromium: the page opened through a mapped port (another
+ * address than the app's own PORT) connects with no setting, and a page on another origin on this machine
+ * that holds a valid token is refused at the handshake.
+ */
+export async function checkPlaygroundOrigins(appDir: string, label: string): Promise<void> {
+  const app = await startApp(appDir, [], 'dist/main.js', {
+    NODE_ENV: 'development',
+    REALTIME_PLAYGROUND: '1',
+    JWT_SECRET: '',
+  });
+  const appPort = Number(new URL(app.url).port);
+  const mapping = portMapping(appPort);
+  const browser = await launchChromium();
+  let site: HttpServer | undefined;
+  try {
+    const mappedPort = await listenOnLoopback(mapping);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`http://localhost:${mappedPort}${PLAYGROUND}?connect=erin&namespace=/chat`);
+    await connected(connection(page, 1));
+
+    const minted = await fetch(`${app.url}${PLAYGROUND}/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sub: 'mallory' }),
+    });
+    expect(minted.status).toBe(201);
+    const { token } = (await minted.json()) as { token: string };
+    site = foreignSite(`http://localhost:${appPort}`, token);
+    const sitePort = await listenOnLoopback(site);
+    const foreign = await browser.newPage();
+    await foreign.goto(`http://localhost:${sitePort}/`);
+    await foreign.waitForFunction("document.title !== 'waiting'", undefined, { timeout: WAIT_MS });
+    const outcome = await foreign.title();
+    expect(outcome).toMatch(/^refused: /);
+    recordNote(
+      `${label} playground origins in Chromium`,
+      `the page through a mapped port (localhost:${mappedPort} → ${appPort}) connected with no setting; ` +
+        `a page on http://localhost:${sitePort} with a valid token was ${outcome}`,
+    );
+  } finally {
+    await browser.close();
+    mapping.close();
+    site?.close();
+    app.process.kill('SIGKILL');
   }
 }
