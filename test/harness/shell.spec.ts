@@ -1,4 +1,7 @@
-import { failureHighlights } from '../e2e/support/shell';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { failureHighlights, run } from '../e2e/support/shell';
 
 /** A red harness must name the broken test at the top of its message, where a cut CI log still shows it. */
 describe('failureHighlights', () => {
@@ -46,5 +49,42 @@ describe('failureHighlights', () => {
 
   it('finds nothing in a passing run', () => {
     expect(failureHighlights(' ✓ test/chat.e2e-spec.ts (41 tests)\n Tests  41 passed (41)\n')).toEqual([]);
+  });
+});
+
+describe('run', () => {
+  const savedRunDir = process.env.HARNESS_RUN_DIR;
+  let runDir: string;
+
+  beforeEach(() => {
+    runDir = mkdtempSync(join(tmpdir(), 'shell-'));
+    process.env.HARNESS_RUN_DIR = runDir;
+  });
+  afterEach(() => {
+    rmSync(runDir, { recursive: true, force: true });
+    if (savedRunDir === undefined) {
+      delete process.env.HARNESS_RUN_DIR;
+    } else {
+      process.env.HARNESS_RUN_DIR = savedRunDir;
+    }
+  });
+
+  it("keeps a failed command's whole output in the run folder and names the file", () => {
+    const script = 'for i in $(seq 1 5000); do echo "line $i"; done; echo " FAIL  test/a.e2e-spec.ts > breaks"; exit 3';
+
+    let message = '';
+    try {
+      run('sh', ['-c', script], runDir);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    const [log] = readdirSync(join(runDir, 'failures'));
+    expect(message).toContain(`exit status 3 (whole output: ${join(runDir, 'failures', log)})`);
+    expect(message).toContain('What failed:\n FAIL  test/a.e2e-spec.ts > breaks\n');
+    expect(message).not.toContain('line 1\n');
+    const kept = readFileSync(join(runDir, 'failures', log), 'utf-8');
+    expect(kept).toContain('line 1\nline 2\n');
+    expect(kept).toContain('line 5000\n FAIL  test/a.e2e-spec.ts > breaks');
   });
 });

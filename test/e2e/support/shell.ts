@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 export interface RunResult {
   output: string;
@@ -40,14 +42,33 @@ export function failureHighlights(output: string): string[] {
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   const result = runAllowingFailure(command, args, cwd, env);
   if (result.status !== 0) {
+    const commandLine = [command, ...args].join(' ');
+    const log = keepFailureLog(commandLine, cwd, result.output);
     const highlights = failureHighlights(result.output);
     throw new Error(
-      `\`${[command, ...args].join(' ')}\` failed in ${cwd} with exit status ${result.status}:\n` +
+      `\`${commandLine}\` failed in ${cwd} with exit status ${result.status}` +
+        (log === undefined ? ':\n' : ` (whole output: ${log}):\n`) +
         (highlights.length > 0 ? `What failed:\n${highlights.join('\n')}\n\nThe end of its output:\n` : '') +
         result.output.slice(-FAILURE_TAIL_CHARS),
     );
   }
   return result.output;
+}
+
+/**
+ * Writes a failed command's whole output to `failures/` in the harness's run folder, which outlives the run
+ * (the teardown gives back installs only), and returns the file; undefined outside a harness run.
+ */
+function keepFailureLog(commandLine: string, cwd: string, output: string): string | undefined {
+  const runDir = process.env.HARNESS_RUN_DIR;
+  if (runDir === undefined) {
+    return undefined;
+  }
+  const folder = join(runDir, 'failures');
+  const file = join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${basename(cwd)}.log`);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(file, `$ ${commandLine}\n# in ${cwd}\n\n${output}`);
+  return file;
 }
 
 /** Runs a command and returns its output and status without judging them. */
