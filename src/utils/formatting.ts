@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** Formats one generated file; resolves to the content unchanged when it cannot. */
@@ -53,13 +63,16 @@ export function loadHostFormatter(workspaceRoot: string): SourceFormatter | unde
 /** Set to `off` to format every file afresh (e.g. to time the formatting itself). */
 export const FORMAT_CACHE_VARIABLE = 'NEST_REALTIME_FORMAT_CACHE';
 
+/** Entries the cache keeps: the kit and a few dozen features' files, a few MB. */
+export const FORMAT_CACHE_MAX_ENTRIES = 1_000;
+
 /**
  * Prettier's output per input, in `node_modules/.cache/nest-realtime/prettier/` of the workspace (where
  * Prettier's own `--cache` keeps its cache): the file named by the SHA-256 of Prettier's version, the options
  * resolved for the file (overrides applied), its path in the workspace (which picks the parser) and the source
  * holds what Prettier made of it. Formatting is a function of exactly these, so a hit is what Prettier would
- * return; the path is the workspace-relative one, so a copy of the app finds the entries too. Unreadable or
- * unwritable, it is simply not used.
+ * return; the path is the workspace-relative one, so a copy of the app finds the entries too. It keeps the
+ * FORMAT_CACHE_MAX_ENTRIES most recently used entries. Unreadable or unwritable, it is simply not used.
  */
 class FormatCache {
   private constructor(
@@ -73,7 +86,27 @@ class FormatCache {
     if (process.env[FORMAT_CACHE_VARIABLE] === 'off' || !prettierVersion || !existsSync(nodeModules)) {
       return undefined;
     }
-    return new FormatCache(join(nodeModules, '.cache', 'nest-realtime', 'prettier'), prettierVersion);
+    const cache = new FormatCache(join(nodeModules, '.cache', 'nest-realtime', 'prettier'), prettierVersion);
+    cache.trim();
+    return cache;
+  }
+
+  /** Removes the least recently used entries beyond FORMAT_CACHE_MAX_ENTRIES (a hit marks an entry used). */
+  private trim(): void {
+    try {
+      const entries = readdirSync(this.dir);
+      if (entries.length <= FORMAT_CACHE_MAX_ENTRIES) {
+        return;
+      }
+      const byLastUse = entries
+        .map((name) => ({ name, used: statSync(join(this.dir, name)).mtimeMs }))
+        .sort((a, b) => a.used - b.used);
+      for (const { name } of byLastUse.slice(0, entries.length - FORMAT_CACHE_MAX_ENTRIES)) {
+        unlinkSync(join(this.dir, name));
+      }
+    } catch {
+      // No cache yet, or another run trimming it at the same time.
+    }
   }
 
   keyOf(treePath: string, config: Record<string, unknown>, source: string): string {
@@ -86,9 +119,22 @@ class FormatCache {
 
   read(key: string): string | undefined {
     try {
-      return readFileSync(join(this.dir, key), 'utf-8');
+      const file = join(this.dir, key);
+      const formatted = readFileSync(file, 'utf-8');
+      this.markUsed(file);
+      return formatted;
     } catch {
       return undefined;
+    }
+  }
+
+  /** A read-only cache still answers; its entries are then trimmed by age alone. */
+  private markUsed(file: string): void {
+    try {
+      const now = new Date();
+      utimesSync(file, now, now);
+    } catch {
+      // Read-only: nothing to mark.
     }
   }
 

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { FORMAT_CACHE_VARIABLE, loadHostFormatter } from '../../src/utils/formatting';
+import { FORMAT_CACHE_MAX_ENTRIES, FORMAT_CACHE_VARIABLE, loadHostFormatter } from '../../src/utils/formatting';
 
 describe('loadHostFormatter', () => {
   it("formats with the host's Prettier and the host's config", async () => {
@@ -52,6 +52,28 @@ describe('loadHostFormatter', () => {
       expect(await loadHostFormatter(root)!('/src/a.ts', source)).toBe('from the cache');
       expect(await loadHostFormatter(root)!('/src/b.ts', source)).toBe("export const a = { b: 'c' };\n");
       expect(await loadHostFormatter(root)!('/src/a.ts', `${source}\n`)).toBe("export const a = { b: 'c' };\n");
+    });
+
+    it('keeps the most recently used entries, up to its bound', async () => {
+      const format = loadHostFormatter(root)!;
+      await format('/src/a.ts', source);
+      const [used] = readdirSync(cacheDir);
+      // Older than every planted entry, until a hit marks it used.
+      utimesSync(join(cacheDir, used), new Date(1_000), new Date(1_000));
+      const planted = Array.from({ length: FORMAT_CACHE_MAX_ENTRIES + 4 }, (_, index) => `planted-${index}`);
+      for (const [index, name] of planted.entries()) {
+        writeFileSync(join(cacheDir, name), 'x');
+        const at = new Date(1_000_000 + index * 1_000);
+        utimesSync(join(cacheDir, name), at, at);
+      }
+      expect(await format('/src/a.ts', source)).toBe("export const a = { b: 'c' };\n");
+
+      loadHostFormatter(root);
+
+      const kept = readdirSync(cacheDir);
+      expect(kept).toHaveLength(FORMAT_CACHE_MAX_ENTRIES);
+      expect(kept).toContain(used);
+      expect(kept.filter((name) => planted.slice(0, 5).includes(name))).toEqual([]);
     });
 
     it(`is not used with ${FORMAT_CACHE_VARIABLE}=off`, async () => {
