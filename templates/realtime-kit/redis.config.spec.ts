@@ -4,45 +4,17 @@ import {
   resolveRedisConfig,
 } from './redis.config.js';
 
-const ENV_KEYS = [
-  'REDIS_URL',
-  'REDIS_ADAPTER',
-  'REALTIME_PRESENCE_TTL_MS',
-  'REALTIME_REDIS_OUTAGE_BUFFER_MS',
-  'REALTIME_REDIS_OUTAGE_BUFFER_BYTES',
-] as const;
+const REDIS_URL = 'redis://cache:6379';
 
 describe('resolveRedisConfig', () => {
-  const saved = ENV_KEYS.map((key) => [key, process.env[key]] as const);
-
-  beforeEach(() => {
-    for (const key of ENV_KEYS) {
-      delete process.env[key];
-    }
-  });
-
-  afterEach(() => {
-    for (const [key, value] of saved) {
-      if (value === undefined) {
-        delete process.env[key];
-      } else {
-        process.env[key] = value;
-      }
-    }
-  });
-
   it('keeps the in-memory adapter when REDIS_URL is unset or empty', () => {
-    expect(resolveRedisConfig()).toBeUndefined();
-
-    process.env.REDIS_URL = '  ';
-    expect(resolveRedisConfig()).toBeUndefined();
+    expect(resolveRedisConfig({})).toBeUndefined();
+    expect(resolveRedisConfig({ REDIS_URL: '  ' })).toBeUndefined();
   });
 
   it('defaults to the pub/sub adapter, a 15 s presence TTL and a 10 s, 16 MiB outage buffer', () => {
-    process.env.REDIS_URL = 'redis://cache:6379';
-
-    expect(resolveRedisConfig()).toEqual({
-      url: 'redis://cache:6379',
+    expect(resolveRedisConfig({ REDIS_URL })).toEqual({
+      url: REDIS_URL,
       kind: RedisAdapterKind.PubSub,
       presenceTtlMs: 15_000,
       outageBuffer: { maxAgeMs: 10_000, maxBytes: 16 * 1024 * 1024 },
@@ -50,13 +22,15 @@ describe('resolveRedisConfig', () => {
   });
 
   it('reads the adapter variant, the presence TTL and the outage buffer', () => {
-    process.env.REDIS_URL = 'rediss://cache:6380/2';
-    process.env.REDIS_ADAPTER = ' Streams ';
-    process.env.REALTIME_PRESENCE_TTL_MS = '3000';
-    process.env.REALTIME_REDIS_OUTAGE_BUFFER_MS = '0';
-    process.env.REALTIME_REDIS_OUTAGE_BUFFER_BYTES = '65536';
-
-    expect(resolveRedisConfig()).toEqual({
+    expect(
+      resolveRedisConfig({
+        REDIS_URL: 'rediss://cache:6380/2',
+        REDIS_ADAPTER: ' Streams ',
+        REALTIME_PRESENCE_TTL_MS: '3000',
+        REALTIME_REDIS_OUTAGE_BUFFER_MS: '0',
+        REALTIME_REDIS_OUTAGE_BUFFER_BYTES: '65536',
+      }),
+    ).toEqual({
       url: 'rediss://cache:6380/2',
       kind: RedisAdapterKind.Streams,
       presenceTtlMs: 3_000,
@@ -64,45 +38,53 @@ describe('resolveRedisConfig', () => {
     });
   });
 
-  it('refuses an unknown adapter variant', () => {
-    process.env.REDIS_URL = 'redis://cache:6379';
-    process.env.REDIS_ADAPTER = 'cluster';
+  it('reads process.env when given nothing', () => {
+    const saved = process.env.REDIS_URL;
+    delete process.env.REDIS_URL;
+    try {
+      expect(resolveRedisConfig()).toBeUndefined();
+    } finally {
+      if (saved !== undefined) {
+        process.env.REDIS_URL = saved;
+      }
+    }
+  });
 
-    expect(() => resolveRedisConfig()).toThrow(
+  it('refuses an unknown adapter variant', () => {
+    expect(() =>
+      resolveRedisConfig({ REDIS_URL, REDIS_ADAPTER: 'cluster' }),
+    ).toThrow(
       'REDIS_ADAPTER must be one of pubsub, sharded, streams; got "cluster".',
     );
   });
 
   it('refuses a URL that is not a Redis URL', () => {
-    process.env.REDIS_URL = 'http://cache:6379';
-    expect(() => resolveRedisConfig()).toThrow(/redis:\/\/ or rediss:\/\//);
-
-    process.env.REDIS_URL = 'cache:6379:x';
-    expect(() => resolveRedisConfig()).toThrow(/REDIS_URL/);
+    expect(() =>
+      resolveRedisConfig({ REDIS_URL: 'http://cache:6379' }),
+    ).toThrow(/redis:\/\/ or rediss:\/\//);
+    expect(() => resolveRedisConfig({ REDIS_URL: 'cache:6379:x' })).toThrow(
+      /REDIS_URL/,
+    );
   });
 
   it('refuses a presence TTL that is not a whole number of milliseconds', () => {
-    process.env.REDIS_URL = 'redis://cache:6379';
-
     for (const ttl of ['abc', '1.5', '100']) {
-      process.env.REALTIME_PRESENCE_TTL_MS = ttl;
-      expect(() => resolveRedisConfig()).toThrow(/REALTIME_PRESENCE_TTL_MS/);
+      expect(() =>
+        resolveRedisConfig({ REDIS_URL, REALTIME_PRESENCE_TTL_MS: ttl }),
+      ).toThrow(/REALTIME_PRESENCE_TTL_MS/);
     }
   });
 
   it('refuses an outage buffer that is not a whole, non-negative number', () => {
-    process.env.REDIS_URL = 'redis://cache:6379';
-
-    process.env.REALTIME_REDIS_OUTAGE_BUFFER_MS = '-1';
-    expect(() => resolveRedisConfig()).toThrow(
-      /REALTIME_REDIS_OUTAGE_BUFFER_MS/,
-    );
-
-    delete process.env.REALTIME_REDIS_OUTAGE_BUFFER_MS;
-    process.env.REALTIME_REDIS_OUTAGE_BUFFER_BYTES = '16MiB';
-    expect(() => resolveRedisConfig()).toThrow(
-      /REALTIME_REDIS_OUTAGE_BUFFER_BYTES/,
-    );
+    expect(() =>
+      resolveRedisConfig({ REDIS_URL, REALTIME_REDIS_OUTAGE_BUFFER_MS: '-1' }),
+    ).toThrow(/REALTIME_REDIS_OUTAGE_BUFFER_MS/);
+    expect(() =>
+      resolveRedisConfig({
+        REDIS_URL,
+        REALTIME_REDIS_OUTAGE_BUFFER_BYTES: '16MiB',
+      }),
+    ).toThrow(/REALTIME_REDIS_OUTAGE_BUFFER_BYTES/);
   });
 });
 

@@ -85,29 +85,31 @@ function parseUrl(raw: string): string {
  *   // connection state recovery is on
  * }
  */
-export function resolveRedisConfig(): RealtimeRedisConfig | undefined {
-  const url = process.env.REDIS_URL ?? '';
+export function resolveRedisConfig(
+  env: Record<string, string | undefined> = process.env,
+): RealtimeRedisConfig | undefined {
+  const url = env.REDIS_URL ?? '';
   if (url.trim() === '') {
     return undefined;
   }
   return {
     url: parseUrl(url),
-    kind: parseKind(process.env.REDIS_ADAPTER),
+    kind: parseKind(env.REDIS_ADAPTER),
     presenceTtlMs: readInteger(
-      process.env,
+      env,
       'REALTIME_PRESENCE_TTL_MS',
       DEFAULT_PRESENCE_TTL_MS,
       MIN_PRESENCE_TTL_MS,
     ),
     outageBuffer: {
       maxAgeMs: readInteger(
-        process.env,
+        env,
         'REALTIME_REDIS_OUTAGE_BUFFER_MS',
         DEFAULT_OUTAGE_BUFFER_MS,
         0,
       ),
       maxBytes: readInteger(
-        process.env,
+        env,
         'REALTIME_REDIS_OUTAGE_BUFFER_BYTES',
         DEFAULT_OUTAGE_BUFFER_BYTES,
         0,
