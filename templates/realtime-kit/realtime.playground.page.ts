@@ -422,7 +422,7 @@ export const PLAYGROUND_SCRIPT = String.raw`(function () {
       self.setState('refused');
       var hintText =
         error.message === 'websocket error'
-          ? ' (is the app running, and is ' + location.origin + ' allowed by CORS_ORIGINS?)'
+          ? ' (is the app running, and is ' + location.origin + ' allowed by ' + state.settings.originsVariable + '?)'
           : '';
       // A first handshake refused (token, origin) fails again the same way: stop instead of retrying forever.
       var stop = !everConnected;

@@ -7,6 +7,7 @@ import {
 import { Script } from 'node:vm';
 import { AuthMode, RealtimeAuth, resolveAuthConfig } from './realtime.auth.js';
 import {
+  CORS_ORIGINS_VARIABLE,
   DEV_JWT_SECRET,
   REALTIME_SERVER_OPTIONS,
   playgroundEnabled,
@@ -22,7 +23,11 @@ import {
   playgroundSettings,
 } from './realtime.playground.js';
 
-const ENV_KEYS = ['REALTIME_PLAYGROUND', 'NODE_ENV', 'CORS_ORIGINS'] as const;
+const ENV_KEYS = [
+  'REALTIME_PLAYGROUND',
+  'NODE_ENV',
+  CORS_ORIGINS_VARIABLE,
+] as const;
 
 function httpContext(
   method: string,
@@ -98,7 +103,7 @@ describe('the socket playground', () => {
     );
   });
 
-  it('answers only on a loopback host or one CORS_ORIGINS allows (no DNS rebinding)', () => {
+  it('answers only on a loopback host or one whose origin is allowed (no DNS rebinding)', () => {
     const guard = new PlaygroundServedGuard();
     process.env.REALTIME_PLAYGROUND = '1';
     process.env.NODE_ENV = 'development';
@@ -109,9 +114,11 @@ describe('the socket playground', () => {
     expect(page('127.0.0.1:4000')()).toBe(true);
     expect(page('[::1]:3000')()).toBe(true);
     expect(page('rebind.example:3000')).toThrow(ForbiddenException);
-    expect(page('dev.example:3000')).toThrow(/add that origin to CORS_ORIGINS/);
+    expect(page('dev.example:3000')).toThrow(
+      `add that origin to ${CORS_ORIGINS_VARIABLE}.`,
+    );
 
-    process.env.CORS_ORIGINS = 'http://dev.example:3000';
+    process.env[CORS_ORIGINS_VARIABLE] = 'http://dev.example:3000';
     expect(page('dev.example:3000')()).toBe(true);
   });
 
@@ -144,7 +151,10 @@ describe('the socket playground', () => {
       JWT_AUDIENCE: 'chat',
     });
     expect(config.secret).toBe(DEV_JWT_SECRET);
-    expect(playgroundSettings(config)).toEqual({ tokens: 'mint' });
+    expect(playgroundSettings(config)).toEqual({
+      tokens: 'mint',
+      originsVariable: CORS_ORIGINS_VARIABLE,
+    });
 
     const minted = await mintDevToken(config, 'alice');
     const verified = await new RealtimeAuth(config).verify(minted.token);
@@ -168,10 +178,12 @@ describe('the socket playground', () => {
     expect(playgroundSettings(secret)).toEqual({
       tokens: 'paste',
       reason: expect.stringMatching(/JWT_SECRET is set/) as unknown,
+      originsVariable: CORS_ORIGINS_VARIABLE,
     });
     expect(playgroundSettings(jwks)).toEqual({
       tokens: 'paste',
       reason: expect.stringMatching(/jwks mode/) as unknown,
+      originsVariable: CORS_ORIGINS_VARIABLE,
     });
   });
 
@@ -207,7 +219,7 @@ describe('the socket playground', () => {
       ),
     ).toBe(false);
 
-    process.env.CORS_ORIGINS = 'http://dev.example:3000';
+    process.env[CORS_ORIGINS_VARIABLE] = 'http://dev.example:3000';
     expect(
       await handshakeAllowed('http://dev.example:3000', 'dev.example:3000'),
     ).toBe(true);

@@ -29,6 +29,7 @@ import {
   type RealtimeAuthConfig,
 } from './realtime.auth.js';
 import {
+  CORS_ORIGINS_VARIABLE,
   DEV_JWT_SECRET,
   PLAYGROUND_VARIABLE,
   playgroundEnabled,
@@ -97,6 +98,8 @@ export interface PlaygroundSettings {
   tokens: 'mint' | 'paste';
   /** Why tokens must be pasted, shown on the page. */
   reason?: string;
+  /** The variable listing the allowed browser origins, named in the page's hints. */
+  originsVariable: string;
 }
 
 /**
@@ -111,6 +114,7 @@ export function playgroundSettings(
       tokens: 'paste',
       reason:
         'Tokens are verified against your identity provider (jwks mode): paste one it issued.',
+      originsVariable: CORS_ORIGINS_VARIABLE,
     };
   }
   if (config.secret !== DEV_JWT_SECRET) {
@@ -118,9 +122,10 @@ export function playgroundSettings(
       tokens: 'paste',
       reason:
         'JWT_SECRET is set, so the playground does not sign tokens with it: paste a token signed with that secret.',
+      originsVariable: CORS_ORIGINS_VARIABLE,
     };
   }
-  return { tokens: 'mint' };
+  return { tokens: 'mint', originsVariable: CORS_ORIGINS_VARIABLE };
 }
 
 /** A token for `sub`, signed with the development secret, as a client would get one. */
@@ -169,7 +174,7 @@ export class PlaygroundServedGuard implements CanActivate {
       return true;
     }
     throw new ForbiddenException(
-      `The socket playground answers on localhost only; to open it at http://${host}, add that origin to CORS_ORIGINS.`,
+      `The socket playground answers on localhost only; to open it at http://${host}, add that origin to ${CORS_ORIGINS_VARIABLE}.`,
     );
   }
 }

@@ -198,6 +198,20 @@ describe('nest-add options', () => {
     expect(tree.readContent('/src/realtime/redis.config.ts')).toBe('// tuned by the team\n');
   });
 
+  it('names a custom origins variable everywhere the kit reads or mentions it at run time', async () => {
+    const tree = await nestAdd(createNestAppTree(12), { corsOriginsEnv: 'WS_ORIGINS' });
+    const kitFiles = tree.getDir('/src/realtime').subfiles.map((file) => `/src/realtime/${file}`);
+    // Outside comments, the default name would be a variable this app does not read.
+    const readsDefault = kitFiles.filter((path) =>
+      tree
+        .readContent(path)
+        .split('\n')
+        .some((line) => /CORS_ORIGINS(?!_VARIABLE)/.test(line) && !/^\s*(\/\/|\*|\/\*\*)/.test(line)),
+    );
+    expect(readsDefault).toEqual([]);
+    expect(tree.readContent('/src/realtime/realtime.playground.spec.ts')).toContain('CORS_ORIGINS_VARIABLE');
+  });
+
   it('leaves a custom collection alone and says how to run ours', async () => {
     const base = createNestAppTree(11);
     base.overwrite('/nest-cli.json', JSON.stringify({ collection: '@acme/schematics', sourceRoot: 'src' }));
