@@ -1,17 +1,21 @@
 /**
- * Unit tests: schematics run in memory with SchematicTestRunner against the built collection, and the kit's
- * own specs, run directly from templates/realtime-kit/ (its type-check and lint run before Jest; see
+ * Unit tests: schematics run in memory with SchematicTestRunner against the built collection, and the
+ * runtime's specs and conformance suite, run on its sources (its type-check and lint run before Jest; see
  * package.json). `npm run test:unit` starts Jest with --experimental-vm-modules because Prettier, which the
  * schematics use to format generated files in the host's style, loads its parsers with dynamic import().
  *
  * Two projects, not two transforms of one: ts-jest keeps one compiler per Jest project config, so in one
- * project whichever file a worker transforms first would set the compiler options for both (a kit spec
+ * project whichever file a worker transforms first would set the compiler options for both (a runtime spec
  * compiled without experimentalDecorators fails to compile).
  */
 const moduleNameMapper = {
   '^ora$': '<rootDir>/test/fixtures/ora.js',
-  // The kit imports its own files as an ES module host does (`./realtime.auth.js`).
+  // The runtime imports its own files as an ES module does (`./realtime.auth.js`).
   '^(\\.{1,2}/.*)\\.js$': '$1',
+  // The package's entries, as an app imports them, resolve to the sources.
+  '^nest-realtime$': '<rootDir>/runtime/index.ts',
+  '^nest-realtime/contract$': '<rootDir>/runtime/contract.ts',
+  '^nest-realtime/(testing|redis)$': '<rootDir>/runtime/$1/index.ts',
 };
 
 module.exports = {
@@ -23,18 +27,18 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/', '<rootDir>/test/runtime/', '<rootDir>/test/conformance/'],
       moduleNameMapper,
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }] },
     },
     {
-      displayName: 'kit',
+      displayName: 'runtime',
       testEnvironment: 'node',
-      roots: ['<rootDir>/templates/realtime-kit'],
-      testMatch: ['**/*.spec.ts'],
+      roots: ['<rootDir>/test/runtime', '<rootDir>/test/conformance'],
+      testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
       moduleNameMapper,
       transform: {
-        // Transpiled only: `tsc -p templates/realtime-kit` has type-checked the kit already.
+        // Transpiled only: `tsc -p test/runtime` has type-checked the runtime and its tests already.
         '^.+\\.ts$': [
           'ts-jest',
           {
