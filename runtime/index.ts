@@ -111,6 +111,8 @@ export {
   type GatewayDescription,
 } from './realtime.asyncapi.js';
 
+export { errorTrace } from './error-trace.js';
+
 // The wire types, also importable without the server as nest-realtime/contract.
 export * from './realtime.contract.js';
 export type { SocketData } from './realtime.types.js';

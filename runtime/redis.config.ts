@@ -149,6 +149,7 @@ function isMissingModule(error: unknown): boolean {
  */
 export async function loadRedisSupport<Module>(
   load: () => Promise<Module>,
+  packages = REDIS_PACKAGES,
 ): Promise<Module> {
   try {
     return await load();
@@ -158,7 +159,7 @@ export async function loadRedisSupport<Module>(
     }
     throw new Error(
       `REDIS_URL is set, but a package Redis support needs is not installed (${(error as Error).message}). ` +
-        `Run npm install ${REDIS_PACKAGES}, or unset REDIS_URL to run one instance without Redis.`,
+        `Run npm install ${packages}, or unset REDIS_URL to run one instance without Redis.`,
       { cause: error },
     );
   }

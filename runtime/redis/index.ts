@@ -18,3 +18,4 @@ export {
   resolveRedisConfig,
   type RealtimeRedisConfig,
 } from '../redis.config.js';
+export { RealtimeEmitter } from './realtime.emitter.js';

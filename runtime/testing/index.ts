@@ -9,7 +9,11 @@ export {
   type RealtimeTestingOptions,
 } from './testing-app.js';
 export { createRealtimeTestingModule } from './testing-module.js';
-export { FakeSocket, type SentEvent } from './fake-socket.js';
+export {
+  FakeNamespace,
+  FakeSocket,
+  type SentEvent,
+} from './fake-socket.js';
 export {
   TEST_JWT_SECRET,
   nowSeconds,

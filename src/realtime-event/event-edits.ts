@@ -15,7 +15,8 @@ import {
   missingAnchor,
   removeLeadingComments,
 } from '../utils/source-edits';
-import { findDecoratorMetadata } from '../utils/module-metadata';
+import { findDecoratorMetadata, findProperty } from '../utils/module-metadata';
+import { RUNTIME_PACKAGE } from '../utils/realtime-config';
 import { ts } from '../utils/typescript';
 import type { EventPlan } from './index';
 
@@ -77,12 +78,11 @@ function handleEdits(plan: EventPlan): EventEdit[] {
           addNamedImports(source, [ackClass, payloadClass], localImport(plan, `./dto/${event.fileName}.dto`)),
           addNamedImports(source, [ackType], localImport(plan, `./${feature.fileName}.events`), { typeOnly: true }),
           addNamedImports(source, ['MessageBody'], '@nestjs/websockets'),
-          addNamedImports(source, ['wsValidationPipe'], kitImport(plan, 'ws-validation.pipe')),
           appendMember(
             source,
             requireClass(source, gatewayClass),
             `  @SubscribeMessage('${event.name}', { ack: ${ackClass} })\n` +
-              `  ${event.name}(@MessageBody(wsValidationPipe) { value }: ${payloadClass}): ${ackType} {\n` +
+              `  ${event.name}(@MessageBody() { value }: ${payloadClass}): ${ackType} {\n` +
               `    return { status: 'ok', value, receivedAt: Date.now() };\n  }`,
           ),
         ]),
@@ -99,9 +99,9 @@ function handleEdits(plan: EventPlan): EventEdit[] {
       ];
     }),
     specEdit(files.e2eSpec, gatewayClass, event.name, (source, body) => {
-      requireDeclared(files.e2eSpec, source, ['connectAs', 'untyped']);
+      requireDeclared(files.e2eSpec, body, ['connectAs']);
       return [
-        addNamedImports(source, ['RealtimeErrorCode'], kitImport(plan, 'realtime.errors', plan.files.e2eSpec)),
+        addNamedImports(source, ['RealtimeErrorCode'], RUNTIME_PACKAGE),
         appendToBlock(
           source,
           body,
@@ -112,7 +112,7 @@ function handleEdits(plan: EventPlan): EventEdit[] {
             `    });\n\n` +
             `    it('refuses an invalid payload with VALIDATION_FAILED, naming the field', async () => {\n` +
             `      const client = await connectAs('alice');\n\n` +
-            `      await expect(untyped(client).emitWithAck('${event.name}', { value: 42 })).resolves.toMatchObject({\n` +
+            `      await expect(client.emitWithAck('${event.name}', { value: 'x'.repeat(2001) })).resolves.toMatchObject({\n` +
             `        status: 'error',\n        code: RealtimeErrorCode.ValidationFailed,\n` +
             `        fields: [expect.objectContaining({ field: 'value' })],\n      });\n    });\n  });`,
         ),
@@ -126,6 +126,7 @@ function emitEdits(plan: EventPlan): EventEdit[] {
   const { payloadType, payloadClass } = event.types;
   const gatewayClass = `${feature.className}Gateway`;
   const serviceClass = `${feature.className}Service`;
+  const serverType = `${feature.className}Server`;
   const method = `send${event.name.charAt(0).toUpperCase()}${event.name.slice(1)}`;
   const unitTitle = `sends ${event.name} to every socket of the user`;
   return [
@@ -137,13 +138,28 @@ function emitEdits(plan: EventPlan): EventEdit[] {
     ),
     {
       path: files.gateway,
-      describe: `${event.name} in ${gatewayClass}'s @ServerEvents (${files.gateway})`,
-      isDone: (source) => hasProperty(serverEventsOf(source, files.gateway, gatewayClass), event.name),
-      apply: (source) =>
-        applySourceChanges(source, [
+      describe: `${event.name} in the serverEvents of ${gatewayClass}'s @RealtimeGateway (${files.gateway})`,
+      isDone: (source) => {
+        const serverEvents = findProperty(source, gatewayOptionsOf(source, files.gateway, gatewayClass), 'serverEvents');
+        return serverEvents !== undefined && ts.isObjectLiteralExpression(serverEvents) && hasProperty(serverEvents, event.name);
+      },
+      apply: (source) => {
+        const options = gatewayOptionsOf(source, files.gateway, gatewayClass);
+        const serverEvents = findProperty(source, options, 'serverEvents');
+        if (serverEvents !== undefined && !ts.isObjectLiteralExpression(serverEvents)) {
+          throw missingAnchor(
+            files.gateway,
+            `serverEvents: { ... } as an object literal in ${gatewayClass}'s @RealtimeGateway`,
+            `Add ${event.name}: ${payloadClass} to it yourself.`,
+          );
+        }
+        return applySourceChanges(source, [
           addNamedImports(source, [payloadClass], localImport(plan, `./dto/${event.fileName}.dto`)),
-          addObjectProperty(source, serverEventsOf(source, files.gateway, gatewayClass), event.name, payloadClass),
-        ]),
+          serverEvents === undefined
+            ? addObjectProperty(source, options, 'serverEvents', `{ ${event.name}: ${payloadClass} }`)
+            : addObjectProperty(source, serverEvents, event.name, payloadClass),
+        ]);
+      },
     },
     {
       path: files.service,
@@ -151,42 +167,47 @@ function emitEdits(plan: EventPlan): EventEdit[] {
       isDone: (source) => memberNames(requireClass(source, serviceClass)).includes(method),
       apply: (source) => {
         const service = requireClass(source, serviceClass);
-        if (!constructorParameters(service).includes('gateway')) {
+        const parameters = constructorParameters(service);
+        if (!parameters.includes('gateway') || !parameters.includes('rooms')) {
           throw missingAnchor(
             files.service,
-            `constructor parameter "gateway" in ${serviceClass}`,
+            `constructor parameters "gateway" and "rooms" in ${serviceClass}`,
             `Add the ${event.name} method yourself, emitting through ${gatewayClass}.server.`,
           );
         }
         return applySourceChanges(source, [
           addNamedImports(source, [payloadType], localImport(plan, `./${feature.fileName}.events`), { typeOnly: true }),
-          addNamedImports(source, ['userRoom'], kitImport(plan, 'realtime.rooms')),
           appendMember(
             source,
             service,
             `  /**\n   * Sends \`${event.name}\` to every socket of one user, on every instance.\n   *\n` +
               `   * @example\n   * this.${feature.propertyName}.${method}(userId, { value: 'Your order is on its way' });\n   */\n` +
               `  ${method}(userId: string, event: ${payloadType}): void {\n` +
-              `    this.gateway.server.to(userRoom(userId)).emit('${event.name}', event);\n  }`,
+              `    this.gateway.server.to(this.rooms.user(userId)).emit('${event.name}', event);\n  }`,
           ),
         ]);
       },
     },
-    specEdit(files.unitSpec, gatewayClass, unitTitle, (source, body) => [
-      addNamedImports(source, [serviceClass], localImport(plan, `./${feature.fileName}.service`)),
-      addNamedImports(source, ['userRoom'], kitImport(plan, 'realtime.rooms')),
-      appendToBlock(
-        source,
-        body,
-        `  it('${unitTitle}', () => {\n` +
-          `    const sent: unknown[][] = [];\n` +
-          `    const server = { to: (room: string) => ({ emit: (...args: unknown[]) => sent.push([room, ...args]) }) };\n\n` +
-          `    new ${serviceClass}({ server } as unknown as ${gatewayClass}).${method}('alice', { value: 'hello' });\n\n` +
-          `    expect(sent).toEqual([[userRoom('alice'), '${event.name}', { value: 'hello' }]]);\n  });`,
-      ),
-    ]),
+    specEdit(files.unitSpec, gatewayClass, unitTitle, (source, body) => {
+      requireDeclared(files.unitSpec, body, ['gateway', 'moduleRef']);
+      return [
+        addNamedImports(source, [serviceClass], localImport(plan, `./${feature.fileName}.service`)),
+        addNamedImports(source, [serverType], localImport(plan, `./${feature.fileName}.gateway`), { typeOnly: true }),
+        addNamedImports(source, ['FakeNamespace'], `${RUNTIME_PACKAGE}/testing`),
+        appendToBlock(
+          source,
+          body,
+          `  it('${unitTitle}', () => {\n` +
+            `    const server = new FakeNamespace('${plan.recorded.namespace}');\n` +
+            `    Object.assign(gateway, { server: server.as<${serverType}>() });\n\n` +
+            `    moduleRef.get(${serviceClass}).${method}('alice', { value: 'hello' });\n\n` +
+            `    expect(server.sent).toEqual([{ room: 'user:alice', event: '${event.name}', payload: { value: 'hello' } }]);\n  });`,
+        ),
+      ];
+    }),
     specEdit(files.e2eSpec, gatewayClass, event.name, (source, body) => {
-      requireDeclared(files.e2eSpec, source, ['connectAs', 'nextEvent', 'app']);
+      requireDeclared(files.e2eSpec, body, ['connectAs', 'testing']);
+      requireDeclared(files.e2eSpec, source, ['nextEvent']);
       return [
         addNamedImports(
           source,
@@ -200,7 +221,7 @@ function emitEdits(plan: EventPlan): EventEdit[] {
             `    it('reaches every socket of the user through ${serviceClass}.${method}', async () => {\n` +
             `      const [phone, laptop] = [await connectAs('alice'), await connectAs('alice')];\n` +
             `      const arrived = Promise.all([nextEvent(phone, '${event.name}'), nextEvent(laptop, '${event.name}')]);\n\n` +
-            `      app.get(${serviceClass}).${method}('alice', { value: 'hello' });\n\n` +
+            `      testing.app.get(${serviceClass}).${method}('alice', { value: 'hello' });\n\n` +
             `      await expect(arrived).resolves.toEqual([{ value: 'hello' }, { value: 'hello' }]);\n    });\n  });`,
         ),
       ];
@@ -230,9 +251,7 @@ function contractEdit(plan: EventPlan, map: string, types: string[], entry: stri
         changes.unshift(insertBefore(source, eventMap, missingTypes.join('\n\n')));
       }
       if (plan.direction === 'handle') {
-        changes.unshift(
-          addNamedImports(source, ['ErrorPayload'], kitImport(plan, 'realtime.contract'), { typeOnly: true }),
-        );
+        changes.unshift(addNamedImports(source, ['ErrorPayload'], `${RUNTIME_PACKAGE}/contract`, { typeOnly: true }));
       }
       return applySourceChanges(source, changes);
     },
@@ -330,13 +349,13 @@ function hasStringLiteral(node: ts.Node, text: string): boolean {
   );
 }
 
-function serverEventsOf(source: ts.SourceFile, path: string, gatewayClass: string): ts.ObjectLiteralExpression {
-  // `ServerEvents` is the gateway's own const (from realtimeEvents), not an import.
-  const metadata = findDecoratorMetadata(source, 'ServerEvents');
+function gatewayOptionsOf(source: ts.SourceFile, path: string, gatewayClass: string): ts.ObjectLiteralExpression {
+  // `RealtimeGateway` is the gateway file's own const (from realtimeContract), not an import.
+  const metadata = findDecoratorMetadata(source, 'RealtimeGateway');
   if (!metadata) {
     throw missingAnchor(
       path,
-      `@ServerEvents({...}) on ${gatewayClass}`,
+      `@RealtimeGateway({...}) on ${gatewayClass}`,
       'realtime-gateway writes one on every gateway.',
     );
   }
@@ -358,10 +377,4 @@ function constructorParameters(declaration: ts.ClassDeclaration): string[] {
 
 function localImport(plan: EventPlan, path: string): string {
   return `${path}${plan.host.importExtension}`;
-}
-
-/** An import of a kit file from a feature file, or from `fromFile` (e.g. an e2e spec in test/). */
-function kitImport(plan: EventPlan, file: string, fromFile?: string): string {
-  const base = fromFile === undefined ? plan.kitImport : plan.kitImportFrom(fromFile);
-  return `${base}/${file}${plan.host.importExtension}`;
 }

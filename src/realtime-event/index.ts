@@ -6,7 +6,6 @@ import { detectHostProject, HostProject } from '../utils/host-project';
 import { readRecordedFeatures, recordFeature, RecordedFeature } from '../utils/generated-files';
 import { findInterface, memberNames } from '../utils/source-edits';
 import { parseFeatureName } from '../utils/feature-name';
-import { kitDirectory } from '../utils/realtime-kit';
 import { relativeImport } from '../utils/paths';
 import { formatOrKeep, renderTemplates, withSpecFileSuffix } from '../utils/templates';
 import { readSourceFile } from '../utils/typescript';
@@ -23,10 +22,6 @@ export interface EventPlan {
   event: EventNames;
   feature: { className: string; fileName: string; propertyName: string; dir: string };
   files: FeatureFiles;
-  /** The kit folder as a feature file imports it (`../realtime`). */
-  kitImport: string;
-  /** The kit folder as `file` imports it. */
-  kitImportFrom(file: string): string;
   /** The feature folder as `file` imports it. */
   featureImportFrom(file: string): string;
   /** Whether to add the unit and e2e tests: the feature has specs and --spec is not false. */
@@ -37,7 +32,7 @@ export interface EventPlan {
 /**
  * `nest g realtime-event chat/typing [--type emit]`: adds one event to a gateway realtime-gateway generated,
  * by AST: the contract's map entry and types, a DTO, the handler with its typed ack (or, for `emit`, the
- * gateway's `@ServerEvents` entry and a service method), a unit test and an e2e test. Running it again
+ * entry in the gateway's `serverEvents` and a service method), a unit test and an e2e test. Running it again
  * changes nothing; an event of that name the command did not write is refused.
  */
 export function realtimeEvent(options: RealtimeEventOptions): Rule {
@@ -127,8 +122,6 @@ function planEvent(tree: Tree, options: RealtimeEventOptions): EventPlan {
     event,
     feature: { ...featureName, dir },
     files,
-    kitImport: relativeImport(`${dir}/index.ts`, kitDirectory(host)),
-    kitImportFrom: (file) => relativeImport(file, kitDirectory(host)),
     featureImportFrom: (file) => relativeImport(file, dir),
     specs,
     format: loadHostFormatter(process.cwd()),
@@ -170,12 +163,12 @@ function findRecordedFeature(tree: Tree, host: HostProject, gateway: string): Re
   );
 }
 
-/** Gateways generated before the typed contract have no `realtimeEvents` to hang events on. */
+/** Gateways generated before the runtime have no `realtimeContract` to hang events on. */
 function assertCurrentShape(tree: Tree, gatewayPath: string): void {
   const text = tree.readText(gatewayPath);
-  if (!/\brealtimeEvents\s*</.test(text) || !/\bClientEventHandlers\s*</.test(text)) {
+  if (!/\brealtimeContract\s*</.test(text) || !/@RealtimeGateway\(/.test(text)) {
     throw new SchematicsException(
-      `${gatewayPath} predates the typed event contract (no realtimeEvents<…>() and ClientEventHandlers). ` +
+      `${gatewayPath} predates the nest-realtime runtime (no realtimeContract<…>() and @RealtimeGateway). ` +
         'Run nest g realtime-upgrade to bring it up to date, then add the event.',
     );
   }

@@ -1,7 +1,7 @@
 import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { FeatureName, parseFeatureName } from '../utils/feature-name';
-import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
+import { keepFormatted, loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { absolute, detectHostProject, HostProject } from '../utils/host-project';
 import { addToModuleMetadata } from '../utils/module-metadata';
 import { findNearestModule, relativeImport } from '../utils/paths';
@@ -14,7 +14,7 @@ import {
 } from '../utils/project-defaults';
 import { recordedFeatureType, recordFeature, RecordedFeature } from '../utils/generated-files';
 import { addFeatureDependencies } from '../utils/dependencies';
-import { kitDirectory } from '../utils/realtime-kit';
+import { configDirectory } from '../utils/realtime-config';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { isEarlierReleaseOutput } from '../utils/earlier-releases';
 import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
@@ -30,7 +30,8 @@ interface GatewayPlan {
   type: GatewayType;
   namespace: string;
   featureDir: string;
-  kitDir: string;
+  /** The app's owned realtime folder (`src/realtime`), whose options the e2e specs start the feature with. */
+  configDir: string;
   e2eDir: string;
   /** Module to register the feature module in; undefined with --skip-import. */
   parentModule?: string;
@@ -43,7 +44,7 @@ interface GatewayPlan {
 
 /**
  * `nest g realtime-gateway <name>`: a complete Socket.IO feature (gateway, DTOs, event maps, push service,
- * unit and e2e specs) on top of the shared `src/realtime/` kit, registered in the nearest module.
+ * unit and e2e specs) on the nest-realtime runtime, registered in the nearest module.
  */
 export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
   return (tree: Tree) => {
@@ -63,8 +64,8 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
 }
 
 /**
- * The feature alone, on a kit that is already there: what realtime-upgrade renders again for each feature
- * nest-realtime.json records, after it upgraded the kit once.
+ * The feature alone, on a setup that is already there: what realtime-upgrade renders again for each feature
+ * nest-realtime.json records, after it upgraded the setup once.
  */
 export function realtimeFeature(options: RealtimeGatewayOptions, { offerBesideEdited = false } = {}): Rule {
   // A feature recorded before gateway types existed is a chat feature, whatever the project default says now.
@@ -118,7 +119,7 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
     type: featureType(tree, featureDir, type) ?? defaults.gatewayType,
     namespace: normalizeNamespace(options.namespace ?? `${defaults.namespacePrefix}/${feature.fileName}`),
     featureDir,
-    kitDir: kitDirectory(host),
+    configDir: configDirectory(host),
     e2eDir: posix.join(host.projectRoot, 'test'),
     parentModule,
     // The Nest and schematics CLIs run schematics from the workspace root.
@@ -176,33 +177,27 @@ function normalizeNamespace(namespace: string): string {
   return `/${trimmed.replace(/\/+$/, '')}`;
 }
 
-const CHAT_E2E_FOLDER = 'realtime-gateway/e2e';
-const E2E_HELPERS = 'realtime-testing.ts';
-
 /**
  * Template folders of each type. Chat keeps the folders it always had: earlier releases' outputs
  * (`templates/earlier-releases.json`) are keyed by these paths.
  */
 const TEMPLATE_FOLDERS: Record<GatewayType, { feature: string; e2e: string }> = {
-  chat: { feature: 'realtime-gateway/feature', e2e: CHAT_E2E_FOLDER },
+  chat: { feature: 'realtime-gateway/feature', e2e: 'realtime-gateway/e2e' },
   push: { feature: 'realtime-gateway/push/feature', e2e: 'realtime-gateway/push/e2e' },
   blank: { feature: 'realtime-gateway/blank/feature', e2e: 'realtime-gateway/blank/e2e' },
 };
 
 function renderFeature(plan: GatewayPlan): Rule {
-  const { host, feature, featureDir, kitDir, e2eDir } = plan;
+  const { host, feature, featureDir, configDir, e2eDir } = plan;
   const data = {
     ...feature,
     namespace: plan.namespace,
     importExtension: host.importExtension,
-    corsOriginsEnv: plan.defaults.corsOriginsEnv,
-    metrics: plan.defaults.metrics,
-    kitImport: relativeImport(`${featureDir}/index.ts`, kitDir),
   };
   const e2eData = {
     ...data,
     featureImport: relativeImport(`${e2eDir}/index.ts`, featureDir),
-    kitImport: relativeImport(`${e2eDir}/index.ts`, kitDir),
+    configImport: relativeImport(`${e2eDir}/index.ts`, configDir),
   };
   // A feature generated before files were recorded: recognised when it is an earlier release's output for it.
   const isEarlierOutput = (template: string, content: string) =>
@@ -233,10 +228,6 @@ function renderFeature(plan: GatewayPlan): Rule {
   const rules = [render(folders.feature, featureDir, data)];
   if (plan.options.spec !== false) {
     rules.push(render(folders.e2e, e2eDir, e2eData));
-    if (folders.e2e !== CHAT_E2E_FOLDER) {
-      // The helpers every type's e2e specs share stay where chat's release history records them.
-      rules.push(render(CHAT_E2E_FOLDER, e2eDir, e2eData, (path) => path === E2E_HELPERS));
-    }
   }
   return chain(rules);
 }
@@ -264,7 +255,7 @@ function warnAboutUnmatchedSpecs(plan: GatewayPlan): Rule {
 
 function registerFeatureModule(plan: GatewayPlan): Rule {
   return async (tree: Tree) => {
-    const { parentModule, format } = plan;
+    const { parentModule } = plan;
     if (!parentModule) {
       return;
     }
@@ -277,14 +268,6 @@ function registerFeatureModule(plan: GatewayPlan): Rule {
       `${plan.feature.className}Module`,
       relativeImport(parentModule, modulePath, plan.host.importExtension),
     );
-    // A module the host's Prettier had formatted stays formatted (a longer `imports` list wraps);
-    // one in another style is left as the user keeps it.
-    const after = tree.read(parentModule)?.toString('utf-8') ?? '';
-    if (format && after !== before && (await format(parentModule, before)) === before) {
-      const formatted = await format(parentModule, after);
-      if (formatted !== after) {
-        tree.overwrite(parentModule, formatted);
-      }
-    }
+    await keepFormatted(tree, parentModule, before, plan.format);
   };
 }

@@ -3,18 +3,15 @@ import { posix } from 'node:path';
 import { generatedYaml, removeGeneratedYaml, writeGeneratedYaml } from '../utils/generated-yaml';
 import { loadHostFormatter } from '../utils/formatting';
 import { detectHostProject, HostProject, readJsonFile } from '../utils/host-project';
-import { addToModuleMetadata, moduleMetadataEntries } from '../utils/module-metadata';
-import { relativeImport } from '../utils/paths';
 import {
   PROJECT_DEFAULTS_PATH,
   ProjectDefaults,
   readProjectDefaults,
   updateProjectSettings,
 } from '../utils/project-defaults';
-import { kitDirectory } from '../utils/realtime-kit';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
-import { readRealtimeServerSettings } from '../utils/realtime-settings';
-import { buildManifests, DeploymentPlan, LIVENESS_PATH, MANIFEST_FILES, READINESS_PATH } from './manifests';
+import { RUNTIME_SERVER_SETTINGS } from '../utils/realtime-settings';
+import { buildManifests, DeploymentPlan, MANIFEST_FILES } from './manifests';
 import { Schema as RealtimeK8sOptions } from './schema';
 
 const GENERATOR = 'nest g realtime-k8s';
@@ -30,8 +27,9 @@ const STANDARD_APP_KEY = '.';
 /**
  * `nest g realtime-k8s`: Kubernetes manifests for the app in `deploy/` (Deployment, Service, Ingress for
  * ingress-nginx or a Gateway API HTTPRoute, PodDisruptionBudget, HorizontalPodAutoscaler), with timeouts and
- * the grace period derived from the app's own socket.io settings. Makes sure the app serves the probes'
- * /health endpoints (the kit's RealtimeModule in the root module). Edited manifests are kept.
+ * the grace period derived from the runtime's socket.io settings. Makes sure the app serves the probes'
+ * /health endpoints (RealtimeModule in the root module, as every schematic's setup does). Edited manifests
+ * are kept.
  */
 export function realtimeK8s(options: RealtimeK8sOptions): Rule {
   return (tree: Tree) => {
@@ -46,8 +44,7 @@ export function realtimeK8s(options: RealtimeK8sOptions): Rule {
         skipInstall: options.skipInstall,
         format: loadHostFormatter(process.cwd()),
       }),
-      registerRealtimeModule(host),
-      writeManifests(host, defaults, choices, deployDir, options.force ?? false),
+      writeManifests(defaults, choices, deployDir, options.force ?? false),
       (tree: Tree) => storeChoices(tree, host, choices),
       (_tree: Tree, context: SchematicContext) => printNextSteps(context, choices, defaults.auth, deployDir),
     ]);
@@ -161,52 +158,13 @@ function readPackageJson(tree: Tree, host: HostProject): { name?: string; versio
   );
 }
 
-/** The probes need /health: the kit's RealtimeModule in the root module, even before any gateway exists. */
-function registerRealtimeModule(host: HostProject): Rule {
-  return (tree: Tree, context: SchematicContext) => {
-    const rootModule = posix.join(host.sourceRoot, 'app.module.ts');
-    const realtimeModule = posix.join(kitDirectory(host), 'realtime.module.ts');
-    if (!tree.exists(rootModule)) {
-      context.logger.warn(
-        `${rootModule} does not exist: import RealtimeModule from ${realtimeModule} into your root module, ` +
-          'so the app serves the /health endpoints the probes call.',
-      );
-      return;
-    }
-    addToModuleMetadata(
-      tree,
-      rootModule,
-      'imports',
-      'RealtimeModule',
-      relativeImport(rootModule, realtimeModule, host.importExtension),
-    );
-    // A kit module kept because it was edited, or written by an older version, may lack the controller.
-    if (!moduleMetadataEntries(tree, realtimeModule, 'controllers').includes('HealthController')) {
-      context.logger.warn(
-        `${realtimeModule} does not register HealthController, so the probes' ${LIVENESS_PATH} and ` +
-          `${READINESS_PATH} would answer 404. Add it to the module's controllers (see health.controller.ts), ` +
-          'or regenerate the kit with `nest add nest-realtime --force`.',
-      );
-    }
-  };
-}
-
 function writeManifests(
-  host: HostProject,
   defaults: ProjectDefaults,
   choices: Choices,
   deployDir: string,
   force: boolean,
 ): Rule {
   return (tree: Tree, context: SchematicContext) => {
-    const configPath = posix.join(kitDirectory(host), 'realtime.config.ts');
-    const { settings, assumed } = readRealtimeServerSettings(tree, configPath);
-    if (assumed.length > 0) {
-      context.logger.warn(
-        `Could not read ${assumed.join(', ')} in ${configPath} as literal values; the manifests assume ` +
-          `socket.io's defaults for them. Check the Ingress timeouts and the grace period in ${deployDir}.`,
-      );
-    }
     const [gatewayNamespace, gatewayName] = choices.gateway.includes('/')
       ? choices.gateway.split('/')
       : [undefined, choices.gateway];
@@ -217,7 +175,7 @@ function writeManifests(
       corsOriginsEnv: defaults.corsOriginsEnv,
       adapter: defaults.adapter,
       auth: defaults.auth,
-      server: settings,
+      server: RUNTIME_SERVER_SETTINGS,
     };
     const manifests = buildManifests(plan);
     for (const [file, manifest] of manifests) {

@@ -5,7 +5,6 @@ import { SourceFormatter } from './formatting';
 import { HostProject, ModuleSystem } from './host-project';
 import { findRootModule } from './main-file';
 import { relativeImport } from './paths';
-import { kitDirectory } from './realtime-kit';
 import { renderTemplates, specFilter, withSpecFileSuffix } from './templates';
 import { SpecKind, unmatchedSpecWarning } from './test-runner-patterns';
 
@@ -49,13 +48,13 @@ export function asyncApiOutputPath(host: HostProject): string {
 
 /**
  * `npm run asyncapi`: the entry file that boots the app without listening and writes `asyncapi.yaml` from
- * the kit's `buildAsyncApiDocument`, an e2e spec that parses the document and checks it against every
+ * the runtime's `buildAsyncApiDocument`, an e2e spec that parses the document and checks it against every
  * gateway's events, and the npm script. Files follow `renderTemplates`' write policy; a different
  * `asyncapi` script the team already has is kept. An app whose entry file does not say which module it boots
  * gets none of it, and a message saying why.
  *
  * @example
- * chain([renderRealtimeKit(options), addAsyncApiDocument({ host })]);
+ * chain([renderRealtimeConfig(options), addAsyncApiDocument({ host })]);
  */
 export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
@@ -65,8 +64,8 @@ export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
       context.logger.warn(
         `Could not tell which module ${host.mainPath} boots (no \`NestFactory.create(<Module>)\` with the module ` +
           `imported from a file of the app), so the AsyncAPI document entry (${ASYNCAPI_ENTRY}.ts), its e2e spec ` +
-          `and the "${ASYNCAPI_SCRIPT}" script were not added. The kit's buildAsyncApiDocument(app) ` +
-          `(${kitDirectory(host)}/realtime.asyncapi.ts) describes the gateways of any Nest application context.`,
+          `and the "${ASYNCAPI_SCRIPT}" script were not added. buildAsyncApiDocument(app) from nest-realtime ` +
+          `describes the gateways of any Nest application context.`,
       );
       return;
     }
@@ -81,7 +80,6 @@ export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
       ...shared,
       rootModule: rootModule.className,
       rootModuleImport: relativeImport(file, rootModule.path, host.importExtension),
-      kitImport: relativeImport(file, kitDirectory(host)),
     });
     const rules = [
       renderTemplates({

@@ -6,6 +6,7 @@ import {
   getDependency,
   InstallBehavior,
 } from '@schematics/angular/utility/dependency';
+import { JSONFile } from '@schematics/angular/utility/json-file';
 import { NestMajor } from './host-project';
 import { GatewayType } from './project-defaults';
 
@@ -14,15 +15,19 @@ interface DependencySet {
   devDependencies: Record<string, string>;
 }
 
+/** This package: generated code imports its runtime, so the app depends on it at run time. */
+export const RUNTIME_PACKAGE_NAME = 'nest-realtime';
+// The package's own manifest, the same two levels up from src/utils/ and dist/utils/.
+const RUNTIME_VERSION = (require('../../package.json') as { version: string }).version;
+
 /**
- * Runtime dependencies of the generated code, per Nest major, as verified in fresh apps by our CI.
- * `@nestjs/platform-socket.io` pins an exact socket.io; a second socket.io beside it duplicates the
- * socket.io types and breaks the host's compile, so socket.io is always the version it pins. The Redis
- * adapters share the socket.io-adapter socket.io brings; ioredis 5 is the client they are tested with, and
- * it resubscribes by itself after a reconnect. jose verifies tokens: 6 is ESM-only, which a Nest 11 app's Jest
- * (CommonJS) cannot load, so Nest 11 apps get jose 5, still maintained, with the same API the kit uses.
- * `npm run asyncapi` writes its document with yaml, and the specs parse it with @asyncapi/parser (CommonJS,
- * which both majors load).
+ * The peers of the runtime the app installs itself, per Nest major, as verified in fresh apps by our CI (the
+ * runtime's own dependencies, jose, prom-client, rate-limiter-flexible and socket.io-parser, come with it).
+ * `@nestjs/platform-socket.io` pins an exact socket.io; a second socket.io beside it duplicates the socket.io
+ * types and breaks the host's compile, so socket.io is always the version it pins. The Redis adapters share
+ * the socket.io-adapter socket.io brings; ioredis 5 is the client they are tested with, and it resubscribes by
+ * itself after a reconnect. Generated tests use socket.io-client; `npm run asyncapi` writes its document with
+ * yaml, and its spec parses it with @asyncapi/parser (CommonJS, which both majors load).
  */
 export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   11: {
@@ -35,11 +40,7 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       'class-transformer': '^0.5.1',
       'class-validator': '^0.15.1',
       ioredis: '^5.11.1',
-      jose: '^5.10.0',
-      'prom-client': '^15.1.3',
-      'rate-limiter-flexible': '^11.4.0',
       'socket.io': '4.8.3',
-      'socket.io-parser': '~4.2.4',
     },
     devDependencies: { '@asyncapi/parser': '^3.6.6', 'socket.io-client': '^4.8.3', yaml: '^2.9.1' },
   },
@@ -53,11 +54,7 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
       'class-transformer': '^0.5.1',
       'class-validator': '^0.15.1',
       ioredis: '^5.11.1',
-      jose: '^6.2.18',
-      'prom-client': '^15.1.3',
-      'rate-limiter-flexible': '^11.4.0',
       'socket.io': '4.8.3',
-      'socket.io-parser': '~4.2.4',
     },
     devDependencies: { '@asyncapi/parser': '^3.6.6', 'socket.io-client': '^4.8.3', yaml: '^2.9.1' },
   },
@@ -70,9 +67,12 @@ export interface AddRealtimeDependenciesOptions {
 }
 
 /**
- * Adds the dependencies generated code needs to the host's package.json. Entries the host already has are
- * left alone (in whichever section they are); new ones are inserted in order; one install task is scheduled per run unless `skipInstall`.
- * When the host already installed `@nestjs/platform-socket.io`, socket.io follows the version it pins.
+ * Adds the dependencies generated code needs to the host's package.json: `nest-realtime` in `dependencies`
+ * (moved there when it was installed as a devDependency, as `npm i -D` before `nest add` does, with the
+ * version the app chose), and the runtime's peers for the host's Nest major. Other entries the host already
+ * has are left alone (in whichever section they are); new ones are inserted in order; one install task is
+ * scheduled per run unless `skipInstall`. When the host already installed `@nestjs/platform-socket.io`,
+ * socket.io follows the version it pins.
  */
 export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions): Rule {
   const packageJsonPath = options.packageJsonPath ?? '/package.json';
@@ -93,10 +93,33 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
           }),
         );
     return chain([
+      runtimeInDependencies(packageJsonPath, install),
       ...add(runtime, DependencyType.Default),
       ...add(devDependencies, DependencyType.Dev),
       keepTrailingNewline(packageJsonPath, tree.read(packageJsonPath)),
     ]);
+  };
+}
+
+/**
+ * `nest-realtime` in `dependencies`: the app imports its runtime when it runs, and a production install
+ * (`npm ci --omit=dev`) leaves devDependencies out.
+ */
+function runtimeInDependencies(packageJsonPath: string, install: InstallBehavior): Rule {
+  return (tree) => {
+    const existing = getDependency(tree, RUNTIME_PACKAGE_NAME, packageJsonPath) ?? undefined;
+    if (existing?.type === DependencyType.Default || existing?.type === DependencyType.Peer) {
+      return;
+    }
+    if (existing !== undefined) {
+      new JSONFile(tree, packageJsonPath).remove([existing.type, RUNTIME_PACKAGE_NAME]);
+    }
+    return addDependency(RUNTIME_PACKAGE_NAME, existing?.version ?? `^${RUNTIME_VERSION}`, {
+      type: DependencyType.Default,
+      install,
+      existing: ExistingBehavior.Skip,
+      packageJsonPath,
+    });
   };
 }
 

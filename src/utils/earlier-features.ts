@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { readRecordedFeatures, RecordedFeature } from './generated-files';
 import { HostProject } from './host-project';
 import { findDecoratorMetadata, findProperty } from './module-metadata';
-import { KIT_FOLDER } from './realtime-kit';
+import { CONFIG_FOLDER as KIT_FOLDER } from './realtime-config';
 import { ts } from './typescript';
 
 /**

@@ -150,3 +150,28 @@ class FormatCache {
     }
   }
 }
+
+/**
+ * After an edit of an existing file: a file the host's Prettier had formatted stays formatted (a longer
+ * `imports` list wraps); one kept in another style is left as the user keeps it.
+ *
+ * @example
+ * const before = read(tree, modulePath);
+ * addToModuleMetadata(tree, modulePath, 'imports', 'ChatModule', './chat/chat.module');
+ * await keepFormatted(tree, modulePath, before, format);
+ */
+export async function keepFormatted(
+  tree: { read(path: string): Buffer | null; overwrite(path: string, content: string): void },
+  path: string,
+  before: string,
+  format: SourceFormatter | undefined,
+): Promise<void> {
+  const after = tree.read(path)?.toString('utf-8') ?? '';
+  if (format === undefined || after === before || (await format(path, before)) !== before) {
+    return;
+  }
+  const formatted = await format(path, after);
+  if (formatted !== after) {
+    tree.overwrite(path, formatted);
+  }
+}

@@ -19,6 +19,41 @@ export function addToModuleMetadata(
   symbol: string,
   importPath: string,
 ): void {
+  addEntryToModuleMetadata(tree, modulePath, field, {
+    entry: symbol,
+    imports: [{ symbol, from: importPath }],
+  });
+}
+
+/** An entry of a module's metadata array that is an expression, and what it needs imported. */
+export interface ModuleMetadataEntry {
+  /** The entry's source text, e.g. `RealtimeModule.forRoot(realtimeOptions)`. */
+  entry: string;
+  imports: Array<{ symbol: string; from: string }>;
+  /**
+   * Whether an entry already there stands for this one (e.g. the team's own
+   * `RealtimeModule.forRootAsync(...)`); by default, the same text.
+   */
+  isPresent?: (existing: string) => boolean;
+}
+
+/**
+ * Adds an entry (any expression) to one array of a Nest `@Module()` decorator, with its imports, by AST.
+ * Idempotent: when an entry that `isPresent` recognises is listed, nothing changes.
+ *
+ * @example
+ * addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', {
+ *   entry: 'RealtimeModule.forRoot(realtimeOptions)',
+ *   imports: [{ symbol: 'RealtimeModule', from: 'nest-realtime' }, { symbol: 'realtimeOptions', from: './realtime/realtime.options' }],
+ *   isPresent: (existing) => /^RealtimeModule\b/.test(existing),
+ * });
+ */
+export function addEntryToModuleMetadata(
+  tree: Tree,
+  modulePath: string,
+  field: ModuleMetadataField,
+  { entry, imports, isPresent = (existing) => existing === entry }: ModuleMetadataEntry,
+): void {
   const source = readSourceFile(tree, modulePath);
   const metadata = findModuleMetadata(source);
   if (!metadata) {
@@ -27,9 +62,13 @@ export function addToModuleMetadata(
         'Pass --module with the module to register in, or --skip-import to register it yourself.',
     );
   }
+  const added = addToMetadataArray(source, modulePath, metadata, field, entry, isPresent);
+  if (added instanceof NoopChange) {
+    return;
+  }
   const changes: Change[] = [
-    addToMetadataArray(source, modulePath, metadata, field, symbol),
-    insertImport(source, modulePath, symbol, importPath),
+    added,
+    ...imports.map(({ symbol, from }) => insertImport(source, modulePath, symbol, from)),
   ];
   const recorder = tree.beginUpdate(modulePath);
   applyToUpdateRecorder(recorder, changes);
@@ -108,6 +147,7 @@ function addToMetadataArray(
   metadata: ts.ObjectLiteralExpression,
   field: ModuleMetadataField,
   symbol: string,
+  isPresent: (existing: string) => boolean,
 ): Change {
   const array = findProperty(source, metadata, field);
   if (!array) {
@@ -119,7 +159,7 @@ function addToMetadataArray(
         `Add ${symbol} to it by hand, or pass --skip-import.`,
     );
   }
-  if (array.elements.some((element) => element.getText(source) === symbol)) {
+  if (array.elements.some((element) => isPresent(element.getText(source)))) {
     return new NoopChange();
   }
   const last = array.elements[array.elements.length - 1];

@@ -4,27 +4,28 @@ import { addRealtimeDependencies } from './dependencies';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
 import { ProjectDefaults, writeProjectDefaults } from './project-defaults';
-import { bootstrapRealtime, renderRealtimeKit } from './realtime-kit';
+import { bootstrapRealtime, registerRealtimeModule, renderRealtimeConfig } from './realtime-config';
 
 export interface RealtimeSetupOptions {
   host: HostProject;
   defaults: ProjectDefaults;
-  /** The defaults the kit was generated with before, when they changed: unedited kit files follow the change. */
+  /** The defaults the owned files were generated with before, when they changed: unedited ones follow. */
   previousDefaults?: ProjectDefaults;
   spec?: boolean;
   force?: boolean;
   skipInstall?: boolean;
   format?: SourceFormatter;
-  /** realtime-upgrade: an edited kit file gets this release's version beside it (`<file>.new`). */
+  /** realtime-upgrade: an edited file gets this release's version beside it (`<file>.new`). */
   offerBesideEdited?: boolean;
 }
 
 /**
  * Makes sure the app is set up for realtime features, the same way whichever schematic runs first: the
- * dependencies for its Nest major, the `src/realtime/` kit, `main.ts` (the kit's adapter and graceful
- * shutdown), `npm run asyncapi` (its entry file, e2e spec and script) and `nest-realtime.json` with the
- * project defaults. Every step is idempotent, so every
- * schematic calls it; only `nest add` also makes nest-cli.json name our collection.
+ * `nest-realtime` runtime and its peers for the host's Nest major, the owned `src/realtime/` (options and auth
+ * policy), RealtimeModule in the root module, `main.ts` (the runtime's adapter and graceful shutdown),
+ * `npm run asyncapi` (its entry file, e2e spec and script) and `nest-realtime.json` with the project defaults.
+ * Every step is idempotent, so every schematic calls it; only `nest add` also makes nest-cli.json name our
+ * collection.
  *
  * @example
  * chain([ensureRealtimeSetup({ host, defaults: readProjectDefaults(tree) }), renderFeature(plan)]);
@@ -33,15 +34,15 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
   const { host, defaults } = options;
   return chain([
     addRealtimeDependencies({ nestMajor: host.nestMajor, skipInstall: options.skipInstall }),
-    renderRealtimeKit({
+    renderRealtimeConfig({
       host,
       defaults,
       previousDefaults: options.previousDefaults,
-      spec: options.spec,
       force: options.force,
       format: options.format,
       offerBesideEdited: options.offerBesideEdited,
     }),
+    registerRealtimeModule(host, options.format),
     bootstrapRealtime(host),
     addAsyncApiDocument({
       host,

@@ -1,0 +1,135 @@
+import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { posix } from 'node:path';
+import { keepFormatted, SourceFormatter } from './formatting';
+import { HostProject } from './host-project';
+import {
+  ensureRealtimeAdapter,
+  ensureShutdownHooks,
+  findRootModule,
+  MainFileEdit,
+  SHUTDOWN_HOOKS_CALL,
+  SHUTDOWN_SIGNALS,
+  shutsDownOnEverySignal,
+  USE_ADAPTER_FUNCTION,
+} from './main-file';
+import { addEntryToModuleMetadata } from './module-metadata';
+import { relativeImport } from './paths';
+import { ProjectDefaults } from './project-defaults';
+import { renderTemplates } from './templates';
+
+/** The package whose runtime generated code imports. */
+export const RUNTIME_PACKAGE = 'nest-realtime';
+
+/** Folder below the source root of what the app owns of its realtime setup: its options and auth policy. */
+export const CONFIG_FOLDER = 'realtime';
+
+/** The owned file that holds the options RealtimeModule.forRoot receives, and the const it exports. */
+export const OPTIONS_FILE = 'realtime.options.ts';
+export const OPTIONS_CONST = 'realtimeOptions';
+
+/** What the root module imports: the runtime, configured by the app's own options. */
+export const REALTIME_MODULE_ENTRY = `RealtimeModule.forRoot(${OPTIONS_CONST})`;
+
+export function configDirectory(host: HostProject): string {
+  return posix.join(host.sourceRoot, CONFIG_FOLDER);
+}
+
+export interface RealtimeConfigOptions {
+  host: HostProject;
+  defaults: ProjectDefaults;
+  /** The defaults the files were generated with before, when they changed: unedited files follow the change. */
+  previousDefaults?: ProjectDefaults;
+  force?: boolean;
+  format?: SourceFormatter;
+  /** realtime-upgrade: an edited file gets this release's version beside it (`<file>.new`). */
+  offerBesideEdited?: boolean;
+}
+
+/**
+ * Writes what the app owns of its realtime setup into `src/realtime/`: `realtime.options.ts` (the project's
+ * choices as RealtimeModule options) and `auth.policy.ts` (who may connect). Existing files are respected as
+ * `renderTemplates` describes, so every schematic can call this safely.
+ */
+export function renderRealtimeConfig(options: RealtimeConfigOptions): Rule {
+  const data = (defaults: ProjectDefaults) => ({
+    importExtension: options.host.importExtension,
+    auth: defaults.auth,
+    adapter: defaults.adapter,
+    corsOriginsEnv: defaults.corsOriginsEnv,
+    metrics: defaults.metrics,
+  });
+  return (tree: Tree) => {
+    const rootModule = findRootModule(tree, options.host.mainPath);
+    const rootModuleFile = rootModule ? posix.basename(rootModule.path) : 'the root module';
+    return renderTemplates({
+      templateDir: 'realtime-config',
+      targetDir: configDirectory(options.host),
+      data: { ...data(options.defaults), rootModuleFile },
+      previousData: options.previousDefaults && { ...data(options.previousDefaults), rootModuleFile },
+      force: options.force,
+      format: options.format,
+      offerBesideEdited: options.offerBesideEdited,
+    });
+  };
+}
+
+/**
+ * Imports `RealtimeModule.forRoot(realtimeOptions)` into the module main.ts boots, by AST and idempotently:
+ * any RealtimeModule entry the team wrote instead (forRootAsync, other options) counts as there. A main.ts
+ * whose root module cannot be found gets a message with the lines to add.
+ */
+export function registerRealtimeModule(host: HostProject, format?: SourceFormatter): Rule {
+  return async (tree: Tree, context: SchematicContext) => {
+    const rootModule = findRootModule(tree, host.mainPath);
+    const optionsPath = posix.join(configDirectory(host), OPTIONS_FILE);
+    if (rootModule === undefined) {
+      context.logger.warn(
+        `Could not tell which module ${host.mainPath} boots, so RealtimeModule was not registered. Add it to the ` +
+          `imports of your root module:\n` +
+          `  import { RealtimeModule } from '${RUNTIME_PACKAGE}';\n` +
+          `  import { ${OPTIONS_CONST} } from '${relativeImport(host.mainPath, optionsPath, host.importExtension)}';\n` +
+          `  imports: [${REALTIME_MODULE_ENTRY}, ...]`,
+      );
+      return;
+    }
+    const before = tree.read(rootModule.path)?.toString('utf-8') ?? '';
+    addEntryToModuleMetadata(tree, rootModule.path, 'imports', {
+      entry: REALTIME_MODULE_ENTRY,
+      imports: [
+        { symbol: 'RealtimeModule', from: RUNTIME_PACKAGE },
+        { symbol: OPTIONS_CONST, from: relativeImport(rootModule.path, optionsPath, host.importExtension) },
+      ],
+      isPresent: (existing) => /^RealtimeModule\b/.test(existing),
+    });
+    await keepFormatted(tree, rootModule.path, before, format);
+  };
+}
+
+/**
+ * main.ts: the runtime's adapter (Redis when REDIS_URL is set, the lean in-memory one otherwise) and graceful
+ * shutdown, by AST and idempotently; a main.ts of another shape is left alone and the lines are printed.
+ */
+export function bootstrapRealtime(host: HostProject): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const edits = [
+      ensureRealtimeAdapter(tree, host.mainPath, RUNTIME_PACKAGE),
+      ensureShutdownHooks(tree, host.mainPath),
+    ];
+    if (shutsDownOnEverySignal(tree, host.mainPath)) {
+      context.logger.warn(
+        `${host.mainPath} calls enableShutdownHooks() without signals, so any signal shuts the app down, ` +
+          `SIGUSR2 (heap snapshots) and SIGHUP (log rotation) included. Left as it is; to stop only on ` +
+          `SIGTERM and SIGINT, write enableShutdownHooks(${SHUTDOWN_SIGNALS}, { useProcessExit: true }).`,
+      );
+    }
+    if (edits.includes(MainFileEdit.NotUnderstood)) {
+      context.logger.warn(
+        `Could not find \`const app = await NestFactory.create(...)\` in ${host.mainPath}, so it was left unchanged. ` +
+          `Add these lines yourself, right after the application is created:\n` +
+          `  import { ${USE_ADAPTER_FUNCTION} } from '${RUNTIME_PACKAGE}';\n` +
+          `  app.${SHUTDOWN_HOOKS_CALL};\n` +
+          `  await ${USE_ADAPTER_FUNCTION}(app);`,
+      );
+    }
+  };
+}
