@@ -102,7 +102,10 @@ export { RealtimeMetrics } from './realtime.metrics.js';
 export { RealtimeHealthIndicators } from './realtime.health.js';
 export { HealthController } from './health.controller.js';
 export { MetricsController } from './metrics.controller.js';
-export { PLAYGROUND_PATH, PlaygroundController } from './realtime.playground.js';
+export {
+  PLAYGROUND_PATH,
+  PlaygroundController,
+} from './realtime.playground.js';
 export {
   buildAsyncApiDocument,
   discoverGateways,

@@ -77,7 +77,9 @@ export interface RealtimeRuntime {
  * The runtime of `app`, or an error that says what to add: the adapter reads
  * its limits and counters from the app's RealtimeModule.
  */
-export function realtimeRuntimeOf(app: INestApplicationContext): RealtimeRuntime {
+export function realtimeRuntimeOf(
+  app: INestApplicationContext,
+): RealtimeRuntime {
   try {
     return {
       settings: app.get(RealtimeSettings, { strict: false }),

@@ -176,8 +176,7 @@ function describeGateway(gateway: Type): GatewayDescription {
     gateway,
   ) ?? {}) as Record<string, unknown>;
   const behaviour = Reflect.getMetadata(REALTIME_GATEWAY_METADATA, gateway) as
-    | RealtimeGatewayBehaviour
-    | undefined;
+    RealtimeGatewayBehaviour | undefined;
   const serverEvents = Object.entries({
     ...declaredServerEvents,
     ...(behaviour?.presence === true && { presence: PresenceEventDto }),

@@ -67,7 +67,18 @@ const RUNTIME = Symbol('realtime:gateways');
 
 interface WiredGateway {
   [RUNTIME]: RealtimeGateways;
-  afterInit?(server: Namespace): unknown;
+  afterInit?: (this: WiredGateway, server: Namespace) => unknown;
+}
+
+/** The handler @RealtimeGateway adds; a function of its own, so each gateway class gets its own copy. */
+function createRefreshTokenHandler() {
+  return function refreshToken(
+    this: WiredGateway,
+    { token }: RefreshTokenDto,
+    client: RealtimeSocket<never, never>,
+  ) {
+    return this[RUNTIME].refreshToken(client, token);
+  };
 }
 
 /**
@@ -78,17 +89,8 @@ function addRefreshTokenHandler(prototype: object): void {
   if (Object.prototype.hasOwnProperty.call(prototype, 'refreshToken')) {
     return;
   }
-  const handlers = {
-    refreshToken(
-      this: WiredGateway,
-      { token }: RefreshTokenDto,
-      client: RealtimeSocket<never, never>,
-    ) {
-      return this[RUNTIME].refreshToken(client, token);
-    },
-  };
   const descriptor: PropertyDescriptor = {
-    value: handlers.refreshToken,
+    value: createRefreshTokenHandler(),
     writable: true,
     configurable: true,
   };

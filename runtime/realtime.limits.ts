@@ -94,7 +94,6 @@ export const DEFAULT_REALTIME_LIMITS: Readonly<RealtimeLimits> = {
   payload: { maxDepth: 8, maxKeys: 256, maxArrayLength: 100 },
 };
 
-
 /**
  * Limits an app sets in code (RealtimeModule's `limits`) in place of
  * {@link DEFAULT_REALTIME_LIMITS}; any left out keep their default.
@@ -129,7 +128,10 @@ function withOptions(options: RealtimeLimitOptions = {}): RealtimeLimits {
   };
   for (const rate of ['socketEvents', 'userEvents', 'handshakes'] as const) {
     // A rate given without its burst gets a burst of at least the rate.
-    if (options[rate]?.perSecond !== undefined && options[rate]?.burst === undefined) {
+    if (
+      options[rate]?.perSecond !== undefined &&
+      options[rate]?.burst === undefined
+    ) {
       merged[rate].burst = Math.max(merged[rate].burst, merged[rate].perSecond);
     }
     check(`${rate}.perSecond`, merged[rate].perSecond, 1);
@@ -153,7 +155,9 @@ const WHOLE_NUMBER_LIMITS = {
   connectTimeoutMs: ['CONNECT_TIMEOUT_MS', 100],
   maxBufferedBytes: ['MAX_BUFFERED_BYTES', 64 * 1024],
   presenceIntervalMs: ['PRESENCE_INTERVAL_MS', 0],
-} as const satisfies Partial<Record<keyof RealtimeLimits, readonly [string, number]>>;
+} as const satisfies Partial<
+  Record<keyof RealtimeLimits, readonly [string, number]>
+>;
 
 function readRate(
   env: Environment,
@@ -206,16 +210,11 @@ export function resolveRealtimeLimits(
   options?: RealtimeLimitOptions,
 ): RealtimeLimits {
   const defaults = withOptions(options);
-  const integer = (
-    limit: keyof typeof WHOLE_NUMBER_LIMITS,
-  ): number => {
+  const integer = (limit: keyof typeof WHOLE_NUMBER_LIMITS): number => {
     const [variable, minimum] = WHOLE_NUMBER_LIMITS[limit];
     return readInteger(env, `REALTIME_${variable}`, defaults[limit], minimum);
   };
-  const payload = (
-    limit: keyof PayloadLimits,
-    variable: string,
-  ): number =>
+  const payload = (limit: keyof PayloadLimits, variable: string): number =>
     readInteger(env, `REALTIME_${variable}`, defaults.payload[limit], 1);
   return {
     socketEvents: readRate(

@@ -49,8 +49,7 @@ export interface RealtimeModuleStructure {
  * RealtimeModule.forRoot({ auth: 'jwks', authPolicy: AuthPolicy, limits: { maxRoomsPerSocket: 20 } });
  */
 export interface RealtimeModuleOptions
-  extends RealtimeModuleSettings,
-    RealtimeModuleStructure {}
+  extends RealtimeModuleSettings, RealtimeModuleStructure {}
 
 /**
  * @example

@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  fetchUserSockets,
-  type QueryableNamespace,
-} from './cluster-query.js';
+import { fetchUserSockets, type QueryableNamespace } from './cluster-query.js';
 import { PresenceRegistry } from './presence.registry.js';
 import { assertRoomAvailable } from './realtime.admission.js';
 import { RealtimeErrorCode, RealtimeException } from './realtime.errors.js';

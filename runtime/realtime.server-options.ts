@@ -32,10 +32,7 @@ export function playgroundHostAllowed(
 export function handshakeOriginAllowed(
   origin: string | undefined,
   host: string | undefined,
-  settings: Pick<
-    RealtimeSettings,
-    'allowedOrigins' | 'playgroundEnabled'
-  >,
+  settings: Pick<RealtimeSettings, 'allowedOrigins' | 'playgroundEnabled'>,
 ): boolean {
   if (origin === undefined || settings.allowedOrigins.includes(origin)) {
     return true;

@@ -1,7 +1,14 @@
 import { isProduction, readList, type Environment } from './environment.js';
-import { AuthMode, resolveAuthConfig, type RealtimeAuthConfig } from './realtime.auth.js';
+import {
+  AuthMode,
+  resolveAuthConfig,
+  type RealtimeAuthConfig,
+} from './realtime.auth.js';
 import type { RealtimeModuleSettings } from './realtime.options.js';
-import { resolveRealtimeLimits, type RealtimeLimits } from './realtime.limits.js';
+import {
+  resolveRealtimeLimits,
+  type RealtimeLimits,
+} from './realtime.limits.js';
 import { resolveShutdownRetryAfterMs } from './realtime.shutdown.js';
 import {
   RedisAdapterKind,

@@ -1,12 +1,19 @@
 import { Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import { errorTrace } from './error-trace.js';
-import type { ConnectingSocket, RealtimeAdmission } from './realtime.admission.js';
+import type {
+  ConnectingSocket,
+  RealtimeAdmission,
+} from './realtime.admission.js';
 import type {
   RealtimeAuthPolicy,
   RealtimeHandshake,
 } from './realtime.auth-policy.js';
-import { RealtimeAuth, TokenRejected, type VerifiedToken } from './realtime.auth.js';
+import {
+  RealtimeAuth,
+  TokenRejected,
+  type VerifiedToken,
+} from './realtime.auth.js';
 import {
   HandshakeRefused,
   RealtimeErrorCode,

@@ -4,7 +4,16 @@
   var ACK_TIMEOUT_MS = 10000;
   var LOG_LIMIT = 300;
   var SHOWN_CHARS = 20000;
-  var NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi'];
+  var NAMES = [
+    'alice',
+    'bob',
+    'carol',
+    'dave',
+    'erin',
+    'frank',
+    'grace',
+    'heidi',
+  ];
   var state = { doc: null, settings: null, channels: [], opened: 0 };
   var openForm = document.getElementById('open-form');
   var channelSelect = document.getElementById('channel');
@@ -32,7 +41,11 @@
       return response.json().then(function (body) {
         if (!response.ok) {
           var message = body && body.message;
-          throw new Error(Array.isArray(message) ? message.join('; ') : message || response.statusText);
+          throw new Error(
+            Array.isArray(message)
+              ? message.join('; ')
+              : message || response.statusText,
+          );
         }
         return body;
       });
@@ -48,7 +61,9 @@
         .replace(/^#\//, '')
         .split('/')
         .forEach(function (part) {
-          var key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~');
+          var key = decodeURIComponent(part)
+            .replace(/~1/g, '/')
+            .replace(/~0/g, '~');
           target = target == null ? undefined : target[key];
         });
       node = target;
@@ -72,7 +87,12 @@
     });
     Object.keys(doc.operations || {}).forEach(function (key) {
       var operation = doc.operations[key];
-      var channel = byId[String(operation.channel && operation.channel.$ref).split('/').pop()];
+      var channel =
+        byId[
+          String(operation.channel && operation.channel.$ref)
+            .split('/')
+            .pop()
+        ];
       var message = resolve((operation.messages || [])[0]);
       if (!channel || !message || !message.name) return;
       var event = {
@@ -81,7 +101,10 @@
         acked: Boolean(operation.reply),
         description: operation.description || operation.summary || '',
       };
-      (operation.action === 'receive' ? channel.clientEvents : channel.serverEvents).push(event);
+      (operation.action === 'receive'
+        ? channel.clientEvents
+        : channel.serverEvents
+      ).push(event);
     });
     return list;
   }
@@ -91,15 +114,20 @@
     schema = resolve(schema) || {};
     if (depth > 6) return null;
     if ('const' in schema) return schema.const;
-    if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
+    if (Array.isArray(schema.examples) && schema.examples.length > 0)
+      return schema.examples[0];
     if ('default' in schema) return schema.default;
-    if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+    if (Array.isArray(schema.enum) && schema.enum.length > 0)
+      return schema.enum[0];
     var variants = schema.oneOf || schema.anyOf;
-    if (Array.isArray(variants) && variants.length > 0) return example(variants[0], name, depth + 1);
+    if (Array.isArray(variants) && variants.length > 0)
+      return example(variants[0], name, depth + 1);
     if (Array.isArray(schema.allOf)) {
       return schema.allOf.reduce(function (merged, part) {
         var value = example(part, name, depth + 1);
-        return value && typeof value === 'object' && !Array.isArray(value) ? Object.assign(merged, value) : merged;
+        return value && typeof value === 'object' && !Array.isArray(value)
+          ? Object.assign(merged, value)
+          : merged;
       }, {});
     }
     var type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
@@ -112,13 +140,15 @@
     }
     if (type === 'array') {
       var items = [];
-      for (var i = 0; i < (schema.minItems || 0); i++) items.push(example(schema.items, name, depth + 1));
+      for (var i = 0; i < (schema.minItems || 0); i++)
+        items.push(example(schema.items, name, depth + 1));
       return items;
     }
     if (type === 'string') return stringExample(schema, name);
     if (type === 'integer' || type === 'number') {
       if (typeof schema.minimum === 'number') return schema.minimum;
-      if (typeof schema.exclusiveMinimum === 'number') return schema.exclusiveMinimum + 1;
+      if (typeof schema.exclusiveMinimum === 'number')
+        return schema.exclusiveMinimum + 1;
       return 0;
     }
     if (type === 'boolean') return false;
@@ -135,19 +165,23 @@
     };
     if (formats[schema.format]) return formats[schema.format];
     var min = schema.minLength || 0;
-    var max = typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
+    var max =
+      typeof schema.maxLength === 'number' ? schema.maxLength : Infinity;
     var pattern = null;
     try {
       pattern = schema.pattern ? new RegExp(schema.pattern, 'u') : null;
-    } catch (error) {
+    } catch {
+      // A pattern JavaScript cannot compile: no sample is checked against it.
       pattern = null;
     }
     var candidates = ['example', name || '', 'a', '1'];
     for (var i = 0; i < candidates.length; i++) {
       var candidate = candidates[i];
-      while (candidate.length > 0 && candidate.length < min) candidate += candidates[i];
+      while (candidate.length > 0 && candidate.length < min)
+        candidate += candidates[i];
       candidate = candidate.slice(0, max);
-      if (candidate.length >= min && (!pattern || pattern.test(candidate))) return candidate;
+      if (candidate.length >= min && (!pattern || pattern.test(candidate)))
+        return candidate;
     }
     return '';
   }
@@ -156,7 +190,9 @@
     if (value === undefined) return '';
     var shown = JSON.stringify(value, null, 2);
     if (shown === undefined) return String(value);
-    return shown.length > SHOWN_CHARS ? shown.slice(0, SHOWN_CHARS) + '\n… (' + shown.length + ' characters)' : shown;
+    return shown.length > SHOWN_CHARS
+      ? shown.slice(0, SHOWN_CHARS) + '\n… (' + shown.length + ' characters)'
+      : shown;
   }
 
   function channelOf(id) {
@@ -167,7 +203,11 @@
 
   function fillChannels() {
     state.channels.forEach(function (channel) {
-      var label = (channel.address || channel.title + ' (dynamic)') + ' — ' + channel.clientEvents.length + ' client events';
+      var label =
+        (channel.address || channel.title + ' (dynamic)') +
+        ' — ' +
+        channel.clientEvents.length +
+        ' client events';
       var option = text('option', '', label);
       option.value = channel.id;
       channelSelect.appendChild(option);
@@ -179,13 +219,17 @@
   function choosePath() {
     var channel = channelOf(channelSelect.value);
     pathInput.value = channel && channel.address ? channel.address : '/';
-    document.getElementById('channel-description').textContent = channel ? channel.description : '';
+    document.getElementById('channel-description').textContent = channel
+      ? channel.description
+      : '';
   }
 
   function tokenFor(user) {
     if (state.settings.tokens !== 'mint') {
       var pasted = tokenInput.value.trim();
-      return pasted ? Promise.resolve(pasted) : Promise.reject(new Error('Paste a token first.'));
+      return pasted
+        ? Promise.resolve(pasted)
+        : Promise.reject(new Error('Paste a token first.'));
     }
     return getJson('tokens', {
       method: 'POST',
@@ -201,8 +245,16 @@
       state.opened += 1;
       var card = new Connection(state.opened, channel, path, user, token);
       connections.appendChild(card.root);
-      if (user && userInput.value.trim() === user) userInput.value = NAMES[state.opened % NAMES.length];
-      say('Opened connection ' + state.opened + ' to ' + path + (user ? ' as ' + user : '') + '.');
+      if (user && userInput.value.trim() === user)
+        userInput.value = NAMES[state.opened % NAMES.length];
+      say(
+        'Opened connection ' +
+          state.opened +
+          ' to ' +
+          path +
+          (user ? ' as ' + user : '') +
+          '.',
+      );
       return card;
     });
   }
@@ -216,7 +268,8 @@
     this.stateLabel = root.querySelector('.state');
     root.dataset.connection = String(number);
     root.setAttribute('aria-label', 'Connection ' + number);
-    root.querySelector('.title').textContent = '#' + number + ' ' + (user || 'pasted token') + ' on ' + path;
+    root.querySelector('.title').textContent =
+      '#' + number + ' ' + (user || 'pasted token') + ' on ' + path;
     var eventSelect = root.querySelector('.event');
     var payload = root.querySelector('.payload');
     var hint = root.querySelector('.event-hint');
@@ -230,13 +283,18 @@
         return event.name;
       })
       .join(', ');
-    root.querySelector('.listens').textContent = listens ? 'Server events: ' + listens : '';
+    root.querySelector('.listens').textContent = listens
+      ? 'Server events: ' + listens
+      : '';
     function prefill() {
       var event = self.event(eventSelect.value);
       payload.value = event ? pretty(example(event.schema, '', 0)) : '';
       payload.removeAttribute('aria-invalid');
       // The first sentence (which handler); the rest repeats how acks work for every event.
-      hint.textContent = event ? event.description.split('. ')[0].replace(/\.?$/, '.') + (event.acked ? ' Acked.' : '') : '';
+      hint.textContent = event
+        ? event.description.split('. ')[0].replace(/\.?$/, '.') +
+          (event.acked ? ' Acked.' : '')
+        : '';
     }
     eventSelect.addEventListener('change', prefill);
     prefill();
@@ -246,10 +304,12 @@
         root.querySelector('.emit').requestSubmit();
       }
     });
-    root.querySelector('.emit').addEventListener('submit', function (submitEvent) {
-      submitEvent.preventDefault();
-      self.emit(eventSelect.value, payload);
-    });
+    root
+      .querySelector('.emit')
+      .addEventListener('submit', function (submitEvent) {
+        submitEvent.preventDefault();
+        self.emit(eventSelect.value, payload);
+      });
     root.querySelector('.clear').addEventListener('click', function () {
       self.pending = [];
       self.log.textContent = '';
@@ -263,14 +323,21 @@
 
     this.setState('connecting');
     var everConnected = false;
-    this.socket = io(path, { transports: ['websocket'], auth: { token: token } });
+    this.socket = io(path, {
+      transports: ['websocket'],
+      auth: { token: token },
+    });
     this.socket.on('connect', function () {
       self.setState('connected');
       self.add(
         'info',
         everConnected ? 'reconnected' : 'connected',
         null,
-        'socket ' + self.socket.id + (everConnected ? ': a new socket is in no room; join your rooms again' : ''),
+        'socket ' +
+          self.socket.id +
+          (everConnected
+            ? ': a new socket is in no room; join your rooms again'
+            : ''),
       );
       everConnected = true;
     });
@@ -283,7 +350,11 @@
       self.setState('refused');
       var hintText =
         error.message === 'websocket error'
-          ? ' (is the app running, and is ' + location.origin + ' allowed by ' + state.settings.originsVariable + '?)'
+          ? ' (is the app running, and is ' +
+            location.origin +
+            ' allowed by ' +
+            state.settings.originsVariable +
+            '?)'
           : '';
       // A first handshake refused (token, origin) fails again the same way: stop instead of retrying forever.
       var stop = !everConnected;
@@ -292,12 +363,15 @@
         'problem',
         'connect_error',
         error.data || null,
-        error.message + hintText + (stop ? '. Not retrying: fix it and connect again.' : ''),
+        error.message +
+          hintText +
+          (stop ? '. Not retrying: fix it and connect again.' : ''),
       );
     });
     this.socket.onAny(function (name) {
       var data = Array.prototype.slice.call(arguments, 1);
-      var value = data.length === 1 ? data[0] : data.length === 0 ? undefined : data;
+      var value =
+        data.length === 1 ? data[0] : data.length === 0 ? undefined : data;
       var note = data.length > 1 ? data.length + ' arguments' : '';
       if (value && typeof value === 'object' && value.status === 'error') {
         self.add('error', name, value, value.message, value.code);
@@ -327,12 +401,22 @@
       field.removeAttribute('aria-invalid');
     } catch (error) {
       field.setAttribute('aria-invalid', 'true');
-      this.add('problem', name, null, 'Not sent: the payload is not JSON (' + error.message + ')');
+      this.add(
+        'problem',
+        name,
+        null,
+        'Not sent: the payload is not JSON (' + error.message + ')',
+      );
       field.focus();
       return;
     }
     if (!this.socket.connected) {
-      this.add('problem', name, null, 'Not sent: this connection is not connected.');
+      this.add(
+        'problem',
+        name,
+        null,
+        'Not sent: this connection is not connected.',
+      );
       return;
     }
     var args = value === undefined ? [] : [value];
@@ -347,7 +431,12 @@
       [name].concat(args, [
         function (error, reply) {
           if (error) {
-            self.add('problem', name, null, 'No ack within ' + ACK_TIMEOUT_MS / 1000 + ' s');
+            self.add(
+              'problem',
+              name,
+              null,
+              'No ack within ' + ACK_TIMEOUT_MS / 1000 + ' s',
+            );
           } else if (reply && reply.status === 'error') {
             self.add('error', name + ' ack', reply, reply.message, reply.code);
           } else {
@@ -358,7 +447,14 @@
     );
   };
 
-  var ARROWS = { out: '→', ack: '←', error: '←', event: '←', info: '•', problem: '!' };
+  var ARROWS = {
+    out: '→',
+    ack: '←',
+    error: '←',
+    event: '←',
+    info: '•',
+    problem: '!',
+  };
 
   var COMPACT_CHARS = 90;
 
@@ -384,7 +480,9 @@
         entry.appendChild(text('code', 'body', compact));
       } else {
         var details = text('details', 'body');
-        details.appendChild(text('summary', '', compact.slice(0, COMPACT_CHARS) + '…'));
+        details.appendChild(
+          text('summary', '', compact.slice(0, COMPACT_CHARS) + '…'),
+        );
         details.appendChild(text('pre', '', pretty(value)));
         entry.appendChild(details);
       }
@@ -407,7 +505,8 @@
       self.pending = [];
       self.frame = 0;
       self.log.appendChild(batch);
-      while (self.log.children.length > LOG_LIMIT) self.log.removeChild(self.log.firstElementChild);
+      while (self.log.children.length > LOG_LIMIT)
+        self.log.removeChild(self.log.firstElementChild);
       self.log.scrollTop = self.log.scrollHeight;
     });
   };
@@ -419,29 +518,38 @@
     var path = pathInput.value.trim() || '/';
     // A namespace of this app: a path, never another host.
     if (!/^\/[^\s?#]*$/.test(path)) {
-      say('The path is a namespace of this app, starting with / (e.g. /chat).', true);
+      say(
+        'The path is a namespace of this app, starting with / (e.g. /chat).',
+        true,
+      );
       pathInput.focus();
       return;
     }
-    open(channel, path, state.settings.tokens === 'mint' ? userInput.value.trim() : '').catch(
-      function (error) {
-        say('Could not connect: ' + error.message, true);
-      },
-    );
+    open(
+      channel,
+      path,
+      state.settings.tokens === 'mint' ? userInput.value.trim() : '',
+    ).catch(function (error) {
+      say('Could not connect: ' + error.message, true);
+    });
   });
 
   function start(doc, settings) {
     state.doc = doc;
     state.settings = settings;
     state.channels = describeChannels(doc);
-    document.getElementById('app-title').textContent = doc.info.title + ' ' + doc.info.version;
+    document.getElementById('app-title').textContent =
+      doc.info.title + ' ' + doc.info.version;
     var minting = settings.tokens === 'mint';
     document.getElementById('mint-fields').hidden = !minting;
     document.getElementById('paste-fields').hidden = minting;
     userInput.required = minting;
     document.getElementById('paste-reason').textContent = settings.reason || '';
     if (state.channels.length === 0) {
-      say('This app has no WebSocket gateways yet: nest g realtime-gateway <name> adds one.', true);
+      say(
+        'This app has no WebSocket gateways yet: nest g realtime-gateway <name> adds one.',
+        true,
+      );
       return;
     }
     fillChannels();
@@ -459,19 +567,27 @@
       say('Paste a token to connect: ' + settings.reason, true);
       return;
     }
-    say(state.channels.length + ' namespaces from the AsyncAPI document. Open connections to try them.');
+    say(
+      state.channels.length +
+        ' namespaces from the AsyncAPI document. Open connections to try them.',
+    );
     var channel = channelOf(channelSelect.value);
-    users.reduce(function (previous, user) {
-      return previous.then(function () {
-        return open(channel, pathInput.value, user);
+    users
+      .reduce(function (previous, user) {
+        return previous.then(function () {
+          return open(channel, pathInput.value, user);
+        });
+      }, Promise.resolve())
+      .catch(function (error) {
+        say('Could not connect: ' + error.message, true);
       });
-    }, Promise.resolve()).catch(function (error) {
-      say('Could not connect: ' + error.message, true);
-    });
   }
 
   if (typeof io !== 'function') {
-    say('The Socket.IO client did not load from /socket.io/socket.io.min.js (is serveClient off?).', true);
+    say(
+      'The Socket.IO client did not load from /socket.io/socket.io.min.js (is serveClient off?).',
+      true,
+    );
     return;
   }
   Promise.all([getJson('asyncapi.json'), getJson('settings.json')])

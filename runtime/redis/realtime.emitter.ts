@@ -114,12 +114,18 @@ export class RealtimeEmitter<S extends EventMap<S>> {
     return this.redis.close();
   }
 
-  private publish(room: string, event: string, args: unknown[]): Promise<number> {
+  private publish(
+    room: string,
+    event: string,
+    args: unknown[],
+  ): Promise<number> {
     // The emitter's types check event and arguments against S; they were checked above.
-    (this.emitter.to(room).emit as (event: string, ...args: unknown[]) => boolean)(
-      event,
-      ...args,
-    );
+    (
+      this.emitter.to(room).emit as (
+        event: string,
+        ...args: unknown[]
+      ) => boolean
+    )(event, ...args);
     const published = this.published;
     this.published = undefined;
     if (published === undefined) {

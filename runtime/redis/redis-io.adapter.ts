@@ -142,7 +142,6 @@ export class RedisIoAdapter extends RealtimeIoAdapter {
     logger.log(`Using the Redis ${kind} adapter at ${redactRedisUrl(url)}`);
   }
 
-
   override createIOServer(port: number, options?: ServerOptions): Server {
     if (!this.adapterConstructor) {
       throw new Error(

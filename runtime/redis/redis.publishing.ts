@@ -126,7 +126,10 @@ function estimatedBytes(message: ClusterMessage): number {
 }
 
 /** Counts what became of a held message in its namespace's metrics. */
-export type OutboxCounter = (namespace: Namespace, outcome: OutboxOutcome) => void;
+export type OutboxCounter = (
+  namespace: Namespace,
+  outcome: OutboxOutcome,
+) => void;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

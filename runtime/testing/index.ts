@@ -9,11 +9,7 @@ export {
   type RealtimeTestingOptions,
 } from './testing-app.js';
 export { createRealtimeTestingModule } from './testing-module.js';
-export {
-  FakeNamespace,
-  FakeSocket,
-  type SentEvent,
-} from './fake-socket.js';
+export { FakeNamespace, FakeSocket, type SentEvent } from './fake-socket.js';
 export {
   TEST_JWT_SECRET,
   nowSeconds,

@@ -207,8 +207,8 @@ function emitEdits(plan: EventPlan): EventEdit[] {
     }),
     specEdit(files.e2eSpec, gatewayClass, event.name, (source, body) => {
       requireDeclared(files.e2eSpec, body, ['connectAs', 'testing']);
-      requireDeclared(files.e2eSpec, source, ['nextEvent']);
       return [
+        addNamedImports(source, ['nextEvent'], `${RUNTIME_PACKAGE}/testing`),
         addNamedImports(
           source,
           [serviceClass],

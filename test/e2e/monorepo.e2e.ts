@@ -40,7 +40,7 @@ describe.each(HOST_MAJORS)('a Nest %i monorepo (nest g app admin)', (major: Host
 
   it('generates into the chosen project and registers the feature in its module', () => {
     const adminModule = readFileSync(join(app, 'apps/admin/src/admin.module.ts'), 'utf-8');
-    expect(adminModule).toMatch(/imports: \[ChatModule\]/);
+    expect(adminModule).toMatch(/imports: \[RealtimeModule\.forRoot\(realtimeOptions\), ChatModule\]/);
     expect(readFileSync(join(app, 'apps/admin/src/main.ts'), 'utf-8')).toMatch(/enableShutdownHooks/);
     expect(readFileSync(join(app, `apps/svc/src/main.ts`), 'utf-8')).not.toMatch(/enableShutdownHooks/);
   });

@@ -39,11 +39,7 @@ describe.each(HOST_MAJORS)('a fresh Nest %i app whose specs end in .test.ts', (m
   });
 
   it('names every spec it writes with the suffix, and does not warn', () => {
-    for (const spec of [
-      'src/chat/chat.gateway.test.ts',
-      'src/realtime/ws-validation.pipe.test.ts',
-      'test/chat.e2e-test.ts',
-    ]) {
+    for (const spec of ['src/chat/chat.gateway.test.ts', 'test/chat.e2e-test.ts', 'test/asyncapi.e2e-test.ts']) {
       expect({ spec, exists: existsSync(join(app, spec)) }).toEqual({ spec, exists: true });
     }
     expect(existsSync(join(app, 'src/chat/chat.gateway.spec.ts'))).toBe(false);

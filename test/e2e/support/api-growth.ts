@@ -3,6 +3,7 @@
  * app's own toolchain: the contract compiles in a frontend and catches a wrong payload; the AsyncAPI document
  * parses and lists every event of every gateway; a worker without sockets pushes through Redis.
  */
+import { buildSync } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ const FRONTEND_TSCONFIG = {
 };
 
 const FRONTEND_PAGE = (emit: string) => `import { io, type Socket } from 'socket.io-client';
+import { RealtimeErrorCode } from 'nest-realtime/contract';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/chat/chat.events';
 
 const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io('https://api.example.com/chat', {
@@ -38,9 +40,11 @@ ${emit}
 `;
 
 /**
- * A frontend file that imports only `src/chat/chat.events.ts` and socket.io-client compiles with the app's
- * TypeScript; the same file emitting a number where the contract says string does not. The folder is
- * removed afterwards, so the app's build and lint never see it.
+ * A frontend file that imports only `src/chat/chat.events.ts`, the runtime's contract entry and
+ * socket.io-client compiles with the app's TypeScript and bundles for a browser (esbuild, platform browser:
+ * a Node built-in or a server package in the graph fails the bundle); the same file emitting a number where
+ * the contract says string does not compile. The folder is removed afterwards, so the app's build and lint
+ * never see it.
  */
 export function checkFrontendContract(appDir: string, label: string): void {
   const dir = join(appDir, 'frontend');
@@ -52,25 +56,39 @@ export function checkFrontendContract(appDir: string, label: string): void {
       page,
       FRONTEND_PAGE(
         "void socket.emitWithAck('sendMessage', { roomId: 'lobby', content: 'hi' }).then((ack) =>\n" +
-          "  ack.status === 'error' ? console.warn(ack.code) : console.log(ack.messageId),\n);",
+          "  ack.status === 'error' && ack.code === RealtimeErrorCode.RateLimited ? console.warn(ack.retryAfterMs) : console.log(ack),\n);",
       ),
     );
-    const loaded = run('npx', ['tsc', '-p', 'frontend/tsconfig.json', '--listFiles'], appDir)
-      .split('\n')
-      .filter((file) => file.includes('/src/'));
-    expect(loaded.map((file) => file.slice(file.indexOf('/src/')))).toEqual(
-      expect.arrayContaining(['/src/chat/chat.events.ts', '/src/realtime/realtime.contract.ts']),
+    const listed = run('npx', ['tsc', '-p', 'frontend/tsconfig.json', '--listFiles'], appDir).split('\n');
+    const loaded = listed.filter((file) => file.includes('/src/'));
+    expect(loaded.map((file) => file.slice(file.indexOf('/src/')))).toEqual(['/src/chat/chat.events.ts']);
+    expect(listed.filter((file) => /node_modules\/(@nestjs|socket\.io\/|class-validator|@types\/node)/.test(file))).toEqual(
+      [],
     );
-    expect(
-      loaded.filter((file) => !/\/src\/(chat\/chat\.events|realtime\/realtime\.contract)\.ts$/.test(file)),
-    ).toEqual([]);
-    recordNote(`${label} frontend (contract + socket.io-client)`, `compiles; loads ${loaded.length} app files`);
+    const bundle = buildSync({
+      absWorkingDir: appDir,
+      entryPoints: ['frontend/chat-page.ts'],
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(bundle.metafile.inputs);
+    expect(inputs).toEqual(expect.arrayContaining(['node_modules/nest-realtime/dist/runtime/esm/contract.js']));
+    expect(inputs.filter((input) => /@nestjs|class-validator|reflect-metadata/.test(input))).toEqual([]);
+    recordNote(
+      `${label} frontend (contract + socket.io-client)`,
+      `compiles, loading ${loaded.length} app file; bundles for the browser: ${inputs.length} inputs, ` +
+        `${bundle.outputFiles[0].contents.byteLength} bytes, no Node or Nest module`,
+    );
 
     writeFileSync(page, FRONTEND_PAGE("void socket.emitWithAck('sendMessage', { roomId: 'lobby', content: 42 });"));
     const wrong = runAllowingFailure('npx', ['tsc', '-p', 'frontend/tsconfig.json'], appDir);
     expect(wrong.status).not.toBe(0);
     expect(wrong.output).toMatch(
-      /frontend\/chat-page\.ts\(9,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
+      /frontend\/chat-page\.ts\(10,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
     );
     recordNote(`${label} frontend, wrong payload`, wrong.output.trim().split('\n')[0]);
   } finally {
@@ -177,22 +195,22 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
 
 /** A worker as a team writes one: no sockets, the generated emitter from the app's build, REDIS_URL. */
 const PUSH_WORKER = (emitterModule: string) => `
-import { AlertsEmitter } from ${JSON.stringify(emitterModule)};
+import { connectAlertsEmitter } from ${JSON.stringify(emitterModule)};
 
-const alerts = await AlertsEmitter.connect();
-const instances = await alerts.notifyUser('alice', 'orderStatusChanged', {
+const alerts = await connectAlertsEmitter();
+const instances = await alerts.toUser('alice', 'orderStatusChanged', {
   orderId: '42',
   status: 'shipped',
   updatedAt: '2026-12-01T12:00:00.000Z',
 });
-await alerts.notifyUser('alice', 'orderShipped', { value: 'on its way' });
+await alerts.toUser('alice', 'orderShipped', { value: 'on its way' });
 await alerts.close();
 console.log(JSON.stringify({ instances }));
 `;
 
 /**
  * The built app runs with REDIS_URL on a real redis-server; alice connects to its `/alerts` namespace; a
- * separate Node process, holding no sockets, pushes to her with the generated AlertsEmitter (the push type's
+ * separate Node process, holding no sockets, pushes to her with the generated connectAlertsEmitter (the push type's
  * example event and one realtime-event added), and both arrive.
  */
 export async function checkWorkerPush(appDir: string, label: string): Promise<void> {
@@ -216,7 +234,7 @@ export async function checkWorkerPush(appDir: string, label: string): Promise<vo
     await expect(inbox.next('orderShipped')).resolves.toEqual({ value: 'on its way' });
     recordNote(
       `${label} worker push`,
-      `node push-worker.mjs (AlertsEmitter, REDIS_URL) reached alice on the app process: 1 instance, ` +
+      `node push-worker.mjs (connectAlertsEmitter, REDIS_URL) reached alice on the app process: 1 instance, ` +
         `both events delivered within ${Date.now() - started} ms of starting the worker`,
     );
     alice.close();

@@ -10,23 +10,21 @@ import {
   checkPlaygroundWithPastedToken,
 } from './playground';
 import { freshApp, installPackage, nest, snapshotSources } from './apps';
+import { runConformance } from './conformance';
 import { HostMajor, STRICT_LINT } from './hosts';
+import { checkRuntimeLayout } from './layout';
 import { recordTestCounts } from './report';
 import { run, runAllowingFailure } from './shell';
 
 /** Files our schematic writes for a feature, relative to the app. */
-const generatedPaths = (feature: string) => [
-  `src/realtime`,
-  `src/${feature}`,
-  `test/${feature}.e2e-spec.ts`,
-  'test/realtime-testing.ts',
-];
+const generatedPaths = (feature: string) => [`src/realtime`, `src/${feature}`, `test/${feature}.e2e-spec.ts`];
 
 /**
  * The main scenario for one host: a fresh app, `nest g -c nest-realtime realtime-gateway chat`, the app's own
- * build, lint and tests, the contract on the built app, re-runs, bad input, `--dry-run`, then the API grown
- * (a gateway of each type, events added), its AsyncAPI document, a worker's push, and one shutdown drain. One file per major (generated-app-nest11/12.e2e.ts), so the harness can
- * run the two hosts side by side.
+ * build, lint and tests, the runtime's conformance suite on the packed package, the contract on the built
+ * app, re-runs, bad input, `--dry-run`, then the API grown (a gateway of each type, events added, within the
+ * size budgets), its AsyncAPI document, a worker's push, and one shutdown drain. One file per major
+ * (generated-app-nest11/12.e2e.ts), so the harness can run the two hosts side by side.
  */
 export function describeGeneratedApp(major: HostMajor): void {
   describe(`a fresh Nest ${major} app`, () => {
@@ -38,11 +36,15 @@ export function describeGeneratedApp(major: HostMajor): void {
       nest(app, ['g', '-c', 'nest-realtime', 'realtime-gateway', 'chat']);
     });
 
-    it('gets its dependencies installed by the schematic itself', () => {
+    it('gets its dependencies installed by the schematic itself, the runtime among them', () => {
       const manifest = JSON.parse(readFileSync(join(app, 'package.json'), 'utf-8')) as {
         dependencies: Record<string, string>;
+        devDependencies: Record<string, string>;
       };
       expect(manifest.dependencies['@nestjs/websockets']).toMatch(new RegExp(`^\\^${major}\\.`));
+      // Installed with npm i -D, moved to dependencies: the app imports it when it runs.
+      expect(manifest.dependencies['nest-realtime']).toMatch(/\.tgz$/);
+      expect(manifest.devDependencies['nest-realtime']).toBeUndefined();
       expect(existsSync(join(app, 'node_modules/@nestjs/platform-socket.io/package.json'))).toBe(true);
       expect(run('npm', ['ls', 'socket.io', '--all', '--parseable'], app).trim().split('\n')).toHaveLength(1);
     });
@@ -80,6 +82,17 @@ export function describeGeneratedApp(major: HostMajor): void {
       const output = run('npm', ['run', 'test:e2e'], app);
       expect(output).toMatch(/chat\.e2e-spec/);
       recordTestCounts(`Nest ${major} e2e`, output);
+    });
+
+    it('owns a small setup, depends on the runtime, and tests the feature only', () => {
+      checkRuntimeLayout(app, `Nest ${major}`, [
+        { gateway: 'src/chat/chat.gateway.ts', e2eSpec: 'test/chat.e2e-spec.ts', maxE2eLines: 300 },
+      ]);
+    });
+
+    it("passes the runtime's conformance suite on this host, with a real redis-server", () => {
+      const output = runConformance(app, major, `Nest ${major}`);
+      expect(output).toMatch(/scale-out\.e2e-spec/);
     });
 
     it('gives a frontend a contract that compiles, and refuses a wrong payload type', () => {
@@ -140,11 +153,16 @@ export function describeGeneratedApp(major: HostMajor): void {
         }
       });
 
-      it('reuses the kit and registers each feature once', () => {
+      it('registers the runtime once and each feature once', () => {
         const appModule = readFileSync(join(app, 'src/app.module.ts'), 'utf-8');
-        for (const module of ['ChatModule', 'NotificationsModule', 'AlertsModule', 'OpsModule']) {
+        for (const module of ['RealtimeModule', 'ChatModule', 'NotificationsModule', 'AlertsModule', 'OpsModule']) {
           expect(appModule.match(new RegExp(`\\b${module}\\b`, 'g'))).toHaveLength(2);
         }
+        checkRuntimeLayout(app, `Nest ${major}, four gateways grown`, [
+          { gateway: 'src/chat/chat.gateway.ts', e2eSpec: 'test/chat.e2e-spec.ts', maxE2eLines: 300 },
+          { gateway: 'src/alerts/alerts.gateway.ts', e2eSpec: 'test/alerts.e2e-spec.ts', maxE2eLines: 200 },
+          { gateway: 'src/admin/ops/ops.gateway.ts', e2eSpec: 'test/ops.e2e-spec.ts', maxE2eLines: 100 },
+        ]);
         expect(readFileSync(join(app, 'src/notifications/notifications.gateway.ts'), 'utf-8')).toContain(
           "namespace: '/v1/notifications'",
         );
