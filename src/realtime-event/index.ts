@@ -3,12 +3,18 @@ import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angul
 import { posix } from 'node:path';
 import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { detectHostProject, HostProject } from '../utils/host-project';
-import { readRecordedFeatures, recordFeature, RecordedFeature } from '../utils/generated-files';
+import {
+  readRecordedFeatures,
+  recordFeature,
+  RecordedFeature,
+  recordGeneratedFiles,
+} from '../utils/generated-files';
 import { findInterface, memberNames } from '../utils/source-edits';
 import { parseFeatureName } from '../utils/feature-name';
+import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { relativeImport } from '../utils/paths';
 import { formatOrKeep, renderTemplates, withSpecFileSuffix } from '../utils/templates';
-import { readSourceFile } from '../utils/typescript';
+import { readSourceFile, ts } from '../utils/typescript';
 import { CLIENT_EVENTS, EventEdit, eventEdits, FeatureFiles, SERVER_EVENTS } from './event-edits';
 import { EventDirection, EventNames, parseEventName } from './event-name';
 import { Schema as RealtimeEventOptions } from './schema';
@@ -91,41 +97,92 @@ function planEvent(tree: Tree, options: RealtimeEventOptions): EventPlan {
   }
   const { gateway, event } = parseEventName(options.name, direction);
   const host = detectHostProject(tree, options);
+  assertNoPendingMigrations(tree, host);
   const recorded = findRecordedFeature(tree, host, gateway);
-  const featureName = parseFeatureName(recorded.name, recorded.path);
-  const dir = posix.join(host.sourceRoot, featureName.directory, recorded.flat ? '' : featureName.fileName);
-  const suffix = recorded.specFileSuffix ?? host.specFileSuffix;
-  const at = (name: string) => posix.join(dir, `${featureName.fileName}.${name}`);
-  const files: FeatureFiles = {
-    events: at('events.ts'),
-    gateway: at('gateway.ts'),
-    service: at('service.ts'),
-    unitSpec: at(withSpecFileSuffix('gateway.spec.ts', suffix)),
-    e2eSpec: posix.join(host.projectRoot, 'test', withSpecFileSuffix(`${featureName.fileName}.e2e-spec.ts`, suffix)),
-    dto: posix.join(dir, 'dto', `${event.fileName}.dto.ts`),
-  };
+  const plan = eventPlan(host, recorded, event, direction);
+  const { files } = plan;
   for (const path of [files.events, files.gateway]) {
     if (!tree.exists(path)) {
       throw new SchematicsException(
-        `${path} is missing: nest-realtime.json records the gateway "${gateway}" in ${dir}, but its files are gone. ` +
+        `${path} is missing: nest-realtime.json records the gateway "${gateway}" in ${plan.feature.dir}, but its files are gone. ` +
           `Generate it again with nest g realtime-gateway ${recorded.name}.`,
       );
     }
   }
   assertCurrentShape(tree, files.gateway);
-  const specs =
-    options.spec !== false && recorded.spec !== false && tree.exists(files.unitSpec) && tree.exists(files.e2eSpec);
+  return {
+    ...plan,
+    specs: plan.specs && options.spec !== false && tree.exists(files.unitSpec) && tree.exists(files.e2eSpec),
+  };
+}
+
+/** The plan of one event of a recorded feature: its files, names and where its parts go. */
+function eventPlan(
+  host: HostProject,
+  recorded: RecordedFeature,
+  event: EventNames,
+  direction: EventDirection,
+): EventPlan {
+  const featureName = parseFeatureName(recorded.name, recorded.path);
+  const dir = posix.join(host.sourceRoot, featureName.directory, recorded.flat ? '' : featureName.fileName);
+  const suffix = recorded.specFileSuffix ?? host.specFileSuffix;
+  const at = (name: string) => posix.join(dir, `${featureName.fileName}.${name}`);
   return {
     host,
     recorded,
     direction,
     event,
     feature: { ...featureName, dir },
-    files,
+    files: {
+      events: at('events.ts'),
+      gateway: at('gateway.ts'),
+      service: at('service.ts'),
+      unitSpec: at(withSpecFileSuffix('gateway.spec.ts', suffix)),
+      e2eSpec: posix.join(host.projectRoot, 'test', withSpecFileSuffix(`${featureName.fileName}.e2e-spec.ts`, suffix)),
+      dto: posix.join(dir, 'dto', `${event.fileName}.dto.ts`),
+    },
     featureImportFrom: (file) => relativeImport(file, dir),
-    specs,
+    specs: recorded.spec !== false,
     format: loadHostFormatter(process.cwd()),
   };
+}
+
+/**
+ * The events realtime-event added to a recorded feature, as plans, in the order they were added. What the
+ * feature's files are is the templates' output with these applied: rendering the feature again (a rerun, an
+ * upgrade) replays them, so files whose only change is an added event still count as generated.
+ */
+export function recordedEventPlans(host: HostProject, recorded: RecordedFeature): EventPlan[] {
+  return Object.entries(recorded.events ?? {}).map(([raw, direction]) => {
+    const { event } = parseEventName(`${recorded.name}/${raw}`, direction);
+    return eventPlan(host, recorded, event, direction);
+  });
+}
+
+/**
+ * Applies the recorded events' edits of one file to its freshly rendered content, formatted after each edit
+ * as realtime-event formats it. Parts a file has already are skipped, as on a rerun.
+ *
+ * @example
+ * renderTemplates({ ..., transform: (path, content) => replayEvents(plans, path, content) });
+ */
+export async function replayEvents(plans: EventPlan[], path: string, content: string): Promise<string> {
+  let current = content;
+  for (const plan of plans) {
+    for (const edit of eventEdits(plan).filter((candidate) => candidate.path === path)) {
+      const source = ts.createSourceFile(path, current, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+      if (!edit.isDone(source)) {
+        const edited = edit.apply(source);
+        current = plan.format ? await plan.format(path, edited) : edited;
+      }
+    }
+  }
+  return current;
+}
+
+/** Renders the DTO of every recorded event, as realtime-event rendered it, so DTO templates follow upgrades. */
+export function renderRecordedEventDtos(plans: EventPlan[]): Rule {
+  return chain(plans.map((plan) => renderEventDto(plan)));
 }
 
 /** The feature realtime-gateway recorded for `gateway` (its name as generated, e.g. chat or admin/ops). */
@@ -191,9 +248,12 @@ function renderEventDto(plan: EventPlan): Rule {
   });
 }
 
+/** Applies one edit and records the result as generated: the schematics' own edits are not the user's. */
 function applyEdit(plan: EventPlan, edit: EventEdit): Rule {
   return async (tree: Tree, context: SchematicContext) => {
     const edited = edit.apply(readSourceFile(tree, edit.path));
-    tree.overwrite(edit.path, plan.format ? await formatOrKeep(plan.format, edit.path, edited, context) : edited);
+    const content = plan.format ? await formatOrKeep(plan.format, edit.path, edited, context) : edited;
+    tree.overwrite(edit.path, content);
+    recordGeneratedFiles(tree, new Map([[edit.path, content]]));
   };
 }

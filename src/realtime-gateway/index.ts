@@ -12,9 +12,16 @@ import {
   ProjectDefaults,
   readProjectDefaults,
 } from '../utils/project-defaults';
-import { recordedFeatureType, recordFeature, RecordedFeature } from '../utils/generated-files';
+import {
+  readRecordedFeatures,
+  recordedFeatureType,
+  recordFeature,
+  RecordedFeature,
+} from '../utils/generated-files';
+import { EventPlan, recordedEventPlans, renderRecordedEventDtos, replayEvents } from '../realtime-event/index';
 import { addFeatureDependencies } from '../utils/dependencies';
 import { configDirectory } from '../utils/realtime-config';
+import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { isEarlierReleaseOutput } from '../utils/earlier-releases';
 import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
@@ -40,6 +47,8 @@ interface GatewayPlan {
   options: RealtimeGatewayOptions;
   /** realtime-upgrade: an edited file gets this release's version beside it (`<file>.new`). */
   offerBesideEdited?: boolean;
+  /** The events realtime-event added to this feature earlier, replayed on every render. */
+  events: EventPlan[];
 }
 
 /**
@@ -49,6 +58,7 @@ interface GatewayPlan {
 export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
   return (tree: Tree) => {
     const plan = planGateway(tree, options);
+    assertNoPendingMigrations(tree, plan.host);
     return chain([
       ensureRealtimeSetup({
         host: plan.host,
@@ -76,6 +86,8 @@ export function realtimeFeature(options: RealtimeGatewayOptions, { offerBesideEd
 function writeFeature(plan: GatewayPlan): Rule {
   return chain([
     renderFeature(plan),
+    // The events realtime-event added are part of what we generate: see recordedEventPlans.
+    renderRecordedEventDtos(plan.events),
     addFeatureDependencies({ type: plan.type, skipInstall: plan.options.skipInstall }),
     warnAboutUnmatchedSpecs(plan),
     registerFeatureModule(plan),
@@ -112,10 +124,14 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
       ? resolveModuleOption(tree, host, options.module)
       : findNearestModule(tree, parentDir, host.sourceRoot);
   const defaults = readProjectDefaults(tree);
+  const recorded = readRecordedFeatures(tree).find(
+    (candidate) => candidate.project === options.project && recordedFolder(host, candidate) === featureDir,
+  );
   return {
     host,
     defaults,
     feature,
+    events: recorded === undefined ? [] : recordedEventPlans(host, recorded),
     type: featureType(tree, featureDir, type) ?? defaults.gatewayType,
     namespace: normalizeNamespace(options.namespace ?? `${defaults.namespacePrefix}/${feature.fileName}`),
     featureDir,
@@ -126,6 +142,13 @@ function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
     format: loadHostFormatter(process.cwd()),
     options,
   };
+}
+
+/** The folder a recorded feature lives in, as planGateway places it. */
+function recordedFolder(host: HostProject, recorded: RecordedFeature): string {
+  const name = parseFeatureName(recorded.name, recorded.path);
+  const parentDir = posix.join(host.sourceRoot, name.directory);
+  return recorded.flat ? parentDir : posix.join(parentDir, name.fileName);
 }
 
 /** `--type` as given, checked before anything is written (the upgrade passes what nest-realtime.json records). */
@@ -224,6 +247,7 @@ function renderFeature(plan: GatewayPlan): Rule {
       specFileSuffix: host.specFileSuffix,
       isEarlierOutput,
       offerBesideEdited: plan.offerBesideEdited,
+      transform: (path, content) => replayEvents(plan.events, path, content),
     });
   const rules = [render(folders.feature, featureDir, data)];
   if (plan.options.spec !== false) {

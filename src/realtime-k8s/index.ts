@@ -9,6 +9,7 @@ import {
   readProjectDefaults,
   updateProjectSettings,
 } from '../utils/project-defaults';
+import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { RUNTIME_SERVER_SETTINGS } from '../utils/realtime-settings';
 import { buildManifests, DeploymentPlan, MANIFEST_FILES } from './manifests';
@@ -34,6 +35,7 @@ const STANDARD_APP_KEY = '.';
 export function realtimeK8s(options: RealtimeK8sOptions): Rule {
   return (tree: Tree) => {
     const host = detectHostProject(tree, options);
+    assertNoPendingMigrations(tree, host);
     const defaults = readProjectDefaults(tree);
     const choices = resolveChoices(tree, host, options);
     const deployDir = posix.join(host.projectRoot, choices.path);

@@ -141,3 +141,14 @@ export function recordFeature(tree: Tree, featureDir: string, feature: RecordedF
   const sorted = Object.fromEntries(Object.entries(features).sort(([a], [b]) => a.localeCompare(b)));
   updateProjectSettings(tree, { [FEATURES_KEY]: sorted });
 }
+
+/** Drops the records of files we no longer generate (a migration removed them); others are kept. */
+export function forgetGeneratedFiles(tree: Tree, paths: readonly string[]): void {
+  const records = readRecords(tree);
+  const keys = paths.map(recordKey).filter((key) => records[key] !== undefined);
+  if (keys.length === 0) {
+    return;
+  }
+  const kept = Object.fromEntries(Object.entries(records).filter(([key]) => !keys.includes(key)));
+  updateProjectSettings(tree, { [GENERATED_FILES_KEY]: kept });
+}

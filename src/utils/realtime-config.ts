@@ -12,7 +12,8 @@ import {
   shutsDownOnEverySignal,
   USE_ADAPTER_FUNCTION,
 } from './main-file';
-import { addEntryToModuleMetadata } from './module-metadata';
+import { addEntryToModuleMetadata, findModuleMetadata } from './module-metadata';
+import { readSourceFile, ts } from './typescript';
 import { relativeImport } from './paths';
 import { ProjectDefaults } from './project-defaults';
 import { renderTemplates } from './templates';
@@ -75,8 +76,9 @@ export function renderRealtimeConfig(options: RealtimeConfigOptions): Rule {
 
 /**
  * Imports `RealtimeModule.forRoot(realtimeOptions)` into the module main.ts boots, by AST and idempotently:
- * any RealtimeModule entry the team wrote instead (forRootAsync, other options) counts as there. A main.ts
- * whose root module cannot be found gets a message with the lines to add.
+ * any configured RealtimeModule entry the team wrote instead (forRootAsync, other options) counts as there;
+ * a bare `RealtimeModule` (what earlier releases' realtime-k8s registered from the copied kit) is configured.
+ * A main.ts whose root module cannot be found gets a message with the lines to add.
  */
 export function registerRealtimeModule(host: HostProject, format?: SourceFormatter): Rule {
   return async (tree: Tree, context: SchematicContext) => {
@@ -93,14 +95,22 @@ export function registerRealtimeModule(host: HostProject, format?: SourceFormatt
       return;
     }
     const before = tree.read(rootModule.path)?.toString('utf-8') ?? '';
-    addEntryToModuleMetadata(tree, rootModule.path, 'imports', {
-      entry: REALTIME_MODULE_ENTRY,
-      imports: [
-        { symbol: 'RealtimeModule', from: RUNTIME_PACKAGE },
-        { symbol: OPTIONS_CONST, from: relativeImport(rootModule.path, optionsPath, host.importExtension) },
-      ],
-      isPresent: (existing) => /^RealtimeModule\b/.test(existing),
-    });
+    const optionsImport = {
+      symbol: OPTIONS_CONST,
+      from: relativeImport(rootModule.path, optionsPath, host.importExtension),
+    };
+    if (configureBareRealtimeModule(tree, rootModule.path)) {
+      addEntryToModuleMetadata(tree, rootModule.path, 'imports', {
+        entry: REALTIME_MODULE_ENTRY,
+        imports: [optionsImport],
+      });
+    } else {
+      addEntryToModuleMetadata(tree, rootModule.path, 'imports', {
+        entry: REALTIME_MODULE_ENTRY,
+        imports: [{ symbol: 'RealtimeModule', from: RUNTIME_PACKAGE }, optionsImport],
+        isPresent: (existing) => /^RealtimeModule\b/.test(existing),
+      });
+    }
     await keepFormatted(tree, rootModule.path, before, format);
   };
 }
@@ -132,4 +142,28 @@ export function bootstrapRealtime(host: HostProject): Rule {
       );
     }
   };
+}
+
+/**
+ * Replaces a bare `RealtimeModule` entry of the module's imports with `RealtimeModule.forRoot(realtimeOptions)`,
+ * keeping its import (a migration points that at the runtime). Whether there was one.
+ */
+function configureBareRealtimeModule(tree: Tree, modulePath: string): boolean {
+  const source = readSourceFile(tree, modulePath);
+  const imports = findModuleMetadata(source)?.properties.find(
+    (property): property is ts.PropertyAssignment =>
+      ts.isPropertyAssignment(property) && property.name.getText(source) === 'imports',
+  )?.initializer;
+  const bare =
+    imports && ts.isArrayLiteralExpression(imports)
+      ? imports.elements.find((element) => ts.isIdentifier(element) && element.text === 'RealtimeModule')
+      : undefined;
+  if (bare === undefined) {
+    return false;
+  }
+  const recorder = tree.beginUpdate(modulePath);
+  recorder.remove(bare.getStart(source), bare.getWidth(source));
+  recorder.insertLeft(bare.getStart(source), REALTIME_MODULE_ENTRY);
+  tree.commitUpdate(recorder);
+  return true;
 }

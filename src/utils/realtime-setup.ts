@@ -4,6 +4,7 @@ import { addRealtimeDependencies } from './dependencies';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
 import { ProjectDefaults, writeProjectDefaults } from './project-defaults';
+import { pendingMigrations, recordAppVersion } from '../realtime-upgrade/migrations';
 import { bootstrapRealtime, registerRealtimeModule, renderRealtimeConfig } from './realtime-config';
 
 export interface RealtimeSetupOptions {
@@ -52,5 +53,11 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
       offerBesideEdited: options.offerBesideEdited,
     }),
     (tree: Tree) => writeProjectDefaults(tree, defaults),
+    // An app set up (or already upgraded) by this release has had its migrations.
+    (tree: Tree) => {
+      if (pendingMigrations(tree, host).length === 0) {
+        recordAppVersion(tree);
+      }
+    },
   ]);
 }

@@ -42,6 +42,11 @@ export interface RenderTemplatesOptions {
   isEarlierOutput?: (template: string, content: string) => boolean;
   /** Writes this release's version of a kept (edited) file beside it, as `<file>.new` (realtime-upgrade). */
   offerBesideEdited?: boolean;
+  /**
+   * Completes a rendered, formatted file before it is compared and written: e.g. the events realtime-event
+   * added to a feature, replayed, so what we generated is the templates' output with them.
+   */
+  transform?: (path: string, content: string) => Promise<string>;
 }
 
 /**
@@ -74,7 +79,8 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
         const rendered = templatePath.endsWith(EJS)
           ? render(template, data, { filename: templatePath })
           : (options.adapt?.(outputName, template, data) ?? template);
-        return options.format ? formatOrKeep(options.format, path, rendered, context) : rendered;
+        const formatted = options.format ? await formatOrKeep(options.format, path, rendered, context) : rendered;
+        return options.transform ? options.transform(path, formatted) : formatted;
       };
       const content = await generate(options.data);
       const existing = tree.read(path)?.toString('utf-8');

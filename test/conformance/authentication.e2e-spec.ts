@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  RealtimeAuthPolicy,
-  RealtimeErrorCode,
-  type RealtimeTokenClaims,
-  type RealtimeUser,
-} from 'nest-realtime';
+import { RealtimeAuthPolicy, RealtimeErrorCode, type RealtimeTokenClaims, type RealtimeUser } from 'nest-realtime';
 import {
   TEST_TIMEOUT_MS,
   connected,
@@ -48,23 +43,11 @@ describe('authentication (conformance)', () => {
     it.each([
       [
         'signed with another secret',
-        () =>
-          signTestToken(
-            { sub: 'mallory', exp: nowSeconds() + 60 },
-            { secret: 'not-the-server-secret' },
-          ),
+        () => signTestToken({ sub: 'mallory', exp: nowSeconds() + 60 }, { secret: 'not-the-server-secret' }),
         'Unauthorized: invalid token',
       ],
-      [
-        'that expired',
-        () => signTestToken({ sub: 'alice', exp: nowSeconds() - 60 }),
-        'Unauthorized: token expired',
-      ],
-      [
-        'without an expiry',
-        () => signTestToken({ sub: 'alice' }),
-        'Unauthorized: token has no expiry (exp)',
-      ],
+      ['that expired', () => signTestToken({ sub: 'alice', exp: nowSeconds() - 60 }), 'Unauthorized: token expired'],
+      ['without an expiry', () => signTestToken({ sub: 'alice' }), 'Unauthorized: token has no expiry (exp)'],
       [
         'that is not valid yet',
         () =>
@@ -83,10 +66,7 @@ describe('authentication (conformance)', () => {
       [
         'with alg none',
         () =>
-          signTestToken(
-            { sub: 'alice', exp: nowSeconds() + 60 },
-            { header: { alg: 'none' } },
-          )
+          signTestToken({ sub: 'alice', exp: nowSeconds() + 60 }, { header: { alg: 'none' } })
             .split('.')
             .slice(0, 2)
             .join('.') + '.',
@@ -94,11 +74,7 @@ describe('authentication (conformance)', () => {
       ],
       [
         'signed with HS512',
-        () =>
-          signTestToken(
-            { sub: 'alice', exp: nowSeconds() + 60 },
-            { header: { alg: 'HS512' } },
-          ),
+        () => signTestToken({ sub: 'alice', exp: nowSeconds() + 60 }, { header: { alg: 'HS512' } }),
         'Unauthorized: token algorithm not allowed',
       ],
     ])('refuses a token %s', async (_case, token, message) => {
@@ -144,12 +120,8 @@ describe('authentication (conformance)', () => {
     });
     const token = lobby.token('alice');
 
-    await expect(
-      refused(lobby.open({ token, headers: { origin: 'https://evil.example' } })),
-    ).resolves.toBeDefined();
-    await expect(
-      connected(lobby.open({ token, headers: { origin: 'https://app.example' } })),
-    ).resolves.toBeUndefined();
+    await expect(refused(lobby.open({ token, headers: { origin: 'https://evil.example' } }))).resolves.toBeDefined();
+    await expect(connected(lobby.open({ token, headers: { origin: 'https://app.example' } }))).resolves.toBeUndefined();
   });
 
   describe("the app's auth policy", () => {
@@ -200,14 +172,13 @@ describe('authentication (conformance)', () => {
       });
 
       expect(ack).toMatchObject({ status: 'refreshed' });
-      expect('expiresAt' in ack && ack.expiresAt).toBeGreaterThan(
-        Date.now() + 50_000,
-      );
+      expect('expiresAt' in ack && ack.expiresAt).toBeGreaterThan(Date.now() + 50_000);
       await sleep(2_500);
       expect(client.connected).toBe(true);
-      await expect(
-        client.emitWithAck('join', { roomId: 'after-refresh' }),
-      ).resolves.toEqual({ status: 'joined', roomId: 'after-refresh' });
+      await expect(client.emitWithAck('join', { roomId: 'after-refresh' })).resolves.toEqual({
+        status: 'joined',
+        roomId: 'after-refresh',
+      });
     });
 
     it("refuses another user's or an invalid token and keeps the old expiry", async () => {
@@ -217,27 +188,22 @@ describe('authentication (conformance)', () => {
       await connected(client);
       const closed = disconnected(client);
 
-      await expect(
-        client.emitWithAck('refreshToken', { token: lobby.token('mallory') }),
-      ).resolves.toMatchObject({
+      await expect(client.emitWithAck('refreshToken', { token: lobby.token('mallory') })).resolves.toMatchObject({
         status: 'error',
         code: RealtimeErrorCode.Forbidden,
       });
       await expect(
         client.emitWithAck('refreshToken', {
-          token: signTestToken(
-            { sub: 'alice', exp: nowSeconds() + 60 },
-            { secret: 'not-the-server-secret' },
-          ),
+          token: signTestToken({ sub: 'alice', exp: nowSeconds() + 60 }, { secret: 'not-the-server-secret' }),
         }),
       ).resolves.toEqual({
         status: 'error',
         code: RealtimeErrorCode.Unauthorized,
         message: 'Unauthorized: invalid token',
       });
-      await expect(
-        client.emitWithAck('refreshToken', { token: '' }),
-      ).resolves.toMatchObject({ code: RealtimeErrorCode.ValidationFailed });
+      await expect(client.emitWithAck('refreshToken', { token: '' })).resolves.toMatchObject({
+        code: RealtimeErrorCode.ValidationFailed,
+      });
 
       await expect(closed).resolves.toBe('io server disconnect');
     });

@@ -12,7 +12,14 @@ import {
   nextEvent,
 } from 'nest-realtime/testing';
 import { LOBBY_NAMESPACE, type SaidEventDto } from './support/lobby.js';
-import { eventually, presenceAbout, startLobby, type Lobby, type LobbyClient } from './support/lobby-testing.js';
+import {
+  PRESENCE_SETTLED_MS,
+  eventually,
+  presenceAbout,
+  startLobby,
+  type Lobby,
+  type LobbyClient,
+} from './support/lobby-testing.js';
 
 // Long enough for a wrongly routed event to cross Redis and arrive over loopback.
 const QUIET_WINDOW_MS = 300;
@@ -40,10 +47,7 @@ async function leaveCrashedInstance(
   const prefix = `realtime:presence:{${LOBBY_NAMESPACE}}`;
   const rooms = `${prefix}:rooms:${instanceId}`;
   await admin.sadd(`${prefix}:instances`, instanceId);
-  await admin.hset(
-    rooms,
-    ...memberships.flatMap(([userId, roomId]) => [JSON.stringify([userId, roomId]), '1']),
-  );
+  await admin.hset(rooms, ...memberships.flatMap(([userId, roomId]) => [JSON.stringify([userId, roomId]), '1']));
   return rooms;
 }
 
@@ -413,6 +417,47 @@ describeWithRedis('scale-out (conformance)', () => {
           alice.auth = { token: instanceA.token(user('mallory')) };
           alice.io.engine.close();
           await expect(refusal).resolves.toBe('Unauthorized: session belongs to another user');
+        });
+
+        it('shows a resumed session in its rooms again, and announces its departure once', async () => {
+          const alice = open(instanceA, 'alice', true);
+          await connected(alice);
+          const bob = await connectAs(instanceB, 'bob');
+          await instanceB.join(bob, 'recovery');
+          const joined = presenceAbout(bob, 'recovery', 'joined', user('alice'));
+          await instanceA.join(alice, 'recovery');
+          await joined;
+          // A packet with an offset, so the client has something to resume from.
+          const first = nextEvent<SaidEventDto>(alice, 'said');
+          await say(bob, 'one', 'recovery');
+          await first;
+          const heard = collectEvents<PresenceEvent>(bob, 'presence');
+          /** What bob last heard of alice in the room, if anything. */
+          const lastHeard = (): string | undefined =>
+            heard
+              .flatMap((event) =>
+                (['joined', 'left', 'offline'] as const).filter((change) => event[change].includes(user('alice'))),
+              )
+              .at(-1);
+
+          const resumed = connected(alice);
+          alice.io.engine.close();
+          await resumed;
+          expect(alice.recovered).toBe(true);
+          await sleep(PRESENCE_SETTLED_MS + QUIET_WINDOW_MS);
+
+          // She is in the room again (its messages reach her), so bob must not be left believing she is gone.
+          await expect(instanceB.app.get(RealtimeRooms).roomsOf(instanceB.server, user('alice'))).resolves.toEqual([
+            'recovery',
+          ]);
+          expect(lastHeard() ?? 'joined').toBe('joined');
+          const offlineBefore = heard.filter((event) => event.offline.includes(user('alice'))).length;
+
+          const offline = presenceAbout(bob, 'recovery', 'offline', user('alice'));
+          alice.disconnect();
+          await offline;
+          await sleep(QUIET_WINDOW_MS);
+          expect(heard.filter((event) => event.offline.includes(user('alice')))).toHaveLength(offlineBefore + 1);
         });
       }
     });

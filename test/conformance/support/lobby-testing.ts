@@ -1,6 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PresenceEvent } from 'nest-realtime';
 import {
+  TEST_TIMEOUT_MS,
   createRealtimeTestingApp,
+  nextEvent,
   type RealtimeTestingApp,
   type RealtimeTestingOptions,
   type TestClientOptions,
@@ -8,9 +11,11 @@ import {
 import type { Socket } from 'socket.io-client';
 import {
   LOBBY_NAMESPACE,
+  LobbyGateway,
   LobbyModule,
   type LobbyClientEvents,
   type LobbyServerEvents,
+  type LobbySocket,
 } from './lobby.js';
 
 /** A client of the lobby, typed by its contract as a frontend types it. */
@@ -25,6 +30,8 @@ export const QUIET_WINDOW_MS = 150;
 
 /** The lobby app under test, with the helpers its specs share. */
 export interface Lobby extends RealtimeTestingApp {
+  /** The lobby's namespace on this instance, as the gateway sees it. */
+  readonly server: LobbySocket['nsp'];
   /** A lobby client that starts connecting at once. */
   open(options?: TestClientOptions): LobbyClient;
   /** A connected lobby client of `userId`. */
@@ -36,20 +43,17 @@ export interface Lobby extends RealtimeTestingApp {
  * Starts the lobby as an app's main.ts starts it, with `options` (limits,
  * variables) on top of the suite's presence interval.
  */
-export async function startLobby(
-  options: Partial<RealtimeTestingOptions> = {},
-): Promise<Lobby> {
+export async function startLobby(options: Partial<RealtimeTestingOptions> = {}): Promise<Lobby> {
   const testing = await createRealtimeTestingApp({
     ...options,
     imports: [LobbyModule, ...(options.imports ?? [])],
     limits: { presenceIntervalMs: PRESENCE_INTERVAL_MS, ...options.limits },
   });
-  const open = (clientOptions?: TestClientOptions): LobbyClient =>
-    testing.client(LOBBY_NAMESPACE, clientOptions);
+  const open = (clientOptions?: TestClientOptions): LobbyClient => testing.client(LOBBY_NAMESPACE, clientOptions);
   return Object.assign(testing, {
+    server: testing.app.get(LobbyGateway).server,
     open,
-    connectAs: (userId: string): Promise<LobbyClient> =>
-      testing.connect(LOBBY_NAMESPACE, userId),
+    connectAs: (userId: string): Promise<LobbyClient> => testing.connect(LOBBY_NAMESPACE, userId),
     async join(client: LobbyClient, roomId: string): Promise<void> {
       const ack = await client.emitWithAck('join', { roomId });
       if (ack.status !== 'joined') {
@@ -67,6 +71,41 @@ export function secondsSince(started: number): number {
 /** What a client sends when it bypasses the typed event maps, as a hostile one does. */
 export function untyped(client: LobbyClient): Socket {
   return client;
+}
+
+/** What a presence batch can say of a user. */
+export type PresenceChange = 'joined' | 'left' | 'offline';
+
+/** The next presence batch `client` gets that says `userId` has `change`d in `roomId`. */
+export function presenceAbout(
+  client: LobbyClient,
+  roomId: string,
+  change: PresenceChange,
+  userId: string,
+  timeoutMs = TEST_TIMEOUT_MS,
+): Promise<PresenceEvent> {
+  return nextEvent<PresenceEvent>(client, 'presence', {
+    timeoutMs,
+    matches: (event) => event.roomId === roomId && event[change].includes(userId),
+  });
+}
+
+/**
+ * Resolves once `holds` returns true, asked every 20 ms; rejects naming `what`
+ * after `timeoutMs`. For state no event announces, e.g. a server-side disconnect.
+ */
+export async function eventually(
+  holds: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = TEST_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await holds())) {
+    if (Date.now() > deadline) {
+      throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    }
+    await sleep(20);
+  }
 }
 
 /** Waits until presence batches in flight have arrived. */

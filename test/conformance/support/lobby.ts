@@ -2,11 +2,7 @@
 // feature, with nothing but the package's public entries. The harness also runs the suite in fresh Nest 11
 // and Nest 12 apps, on the packed package.
 import { ForbiddenException, Module } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  WebSocketServer,
-} from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, WebSocketServer } from '@nestjs/websockets';
 import { IsNotEmpty, IsString, Length, MaxLength } from 'class-validator';
 import {
   realtimeContract,
@@ -53,15 +49,9 @@ export class SaidEventDto {
 }
 
 export interface LobbyClientEvents extends RealtimeClientEvents {
-  join: (
-    payload: RoomDto,
-    ack: (response: JoinedAckDto | ErrorPayload) => void,
-  ) => void;
+  join: (payload: RoomDto, ack: (response: JoinedAckDto | ErrorPayload) => void) => void;
   leave: (payload: RoomDto) => void;
-  say: (
-    payload: SendDto,
-    ack: (response: SentAckDto | ErrorPayload) => void,
-  ) => void;
+  say: (payload: SendDto, ack: (response: SentAckDto | ErrorPayload) => void) => void;
   /** Fails as a bug would, to show what a client learns of an internal error. */
   crash: (payload: RoomDto, ack: (response: ErrorPayload) => void) => void;
 }
@@ -75,10 +65,7 @@ export const LOBBY_NAMESPACE = '/lobby';
 
 export type LobbySocket = RealtimeSocket<LobbyClientEvents, LobbyServerEvents>;
 
-const { RealtimeGateway, SubscribeMessage } = realtimeContract<
-  LobbyClientEvents,
-  LobbyServerEvents
->();
+const { RealtimeGateway, SubscribeMessage } = realtimeContract<LobbyClientEvents, LobbyServerEvents>();
 
 @RealtimeGateway({
   namespace: LOBBY_NAMESPACE,
@@ -92,33 +79,22 @@ export class LobbyGateway {
   constructor(private readonly rooms: RealtimeRooms) {}
 
   @SubscribeMessage('join', { ack: JoinedAckDto })
-  async join(
-    @MessageBody() { roomId }: RoomDto,
-    @ConnectedSocket() client: LobbySocket,
-  ): Promise<JoinedAckDto> {
+  async join(@MessageBody() { roomId }: RoomDto, @ConnectedSocket() client: LobbySocket): Promise<JoinedAckDto> {
     await this.rooms.join(client, roomId);
     return { status: 'joined', roomId };
   }
 
   @SubscribeMessage('leave')
-  async leave(
-    @MessageBody() { roomId }: RoomDto,
-    @ConnectedSocket() client: LobbySocket,
-  ): Promise<void> {
+  async leave(@MessageBody() { roomId }: RoomDto, @ConnectedSocket() client: LobbySocket): Promise<void> {
     await this.rooms.leave(client, roomId);
   }
 
   @SubscribeMessage('say', { ack: SentAckDto })
-  say(
-    @MessageBody() { roomId, content }: SendDto,
-    @ConnectedSocket() client: LobbySocket,
-  ): SentAckDto {
+  say(@MessageBody() { roomId, content }: SendDto, @ConnectedSocket() client: LobbySocket): SentAckDto {
     if (!this.rooms.isMember(client, roomId)) {
       throw new ForbiddenException(`Join room ${roomId} before sending to it`);
     }
-    client
-      .to(this.rooms.key(roomId))
-      .emit('said', { sender: client.data.userId, content });
+    client.to(this.rooms.key(roomId)).emit('said', { sender: client.data.userId, content });
     return { status: 'ok' };
   }
 
