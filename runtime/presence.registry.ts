@@ -77,12 +77,14 @@ function clientRoomIds(rooms: ReadonlySet<string>): string[] {
 export interface PresenceSocket {
   readonly data: Pick<SocketData, 'userId'>;
   readonly rooms: ReadonlySet<string>;
+  /** A session connection state recovery resumed, in the rooms it had. */
+  readonly recovered?: boolean;
   once(event: 'disconnecting', listener: () => void): unknown;
 }
 
 interface LocalUser {
   sockets: number;
-  /** This instance's sockets of the user in each room; 0 once they all left it by disconnecting. */
+  /** This instance's sockets of the user in each room (never 0: a room none of them is in is removed). */
   rooms: Map<string, number>;
 }
 
@@ -98,6 +100,11 @@ export class PresenceTracker {
   private readonly users = new Map<string, LocalUser>();
   /** Users whose last socket here is gone, with their rooms, until the cluster says where they still are. */
   private readonly pending = new Map<string, Set<string>>();
+  /**
+   * Rooms a still-connected user's last socket here in them left by closing,
+   * until the cluster says whether another socket of theirs is in them.
+   */
+  private readonly parting = new Map<string, Set<string>>();
   private resolveTimer?: NodeJS.Timeout;
   /** Set when Redis may have missed an update; the next heartbeat rewrites the hash. */
   private needsFullSync = true;
@@ -114,7 +121,9 @@ export class PresenceTracker {
 
   /**
    * Records a new socket of its user on this instance and follows it until it
-   * disconnects. Call it first thing in handleConnection.
+   * disconnects. A session resumed by connection state recovery is back in
+   * its rooms, and is counted there. RealtimeGateways calls it for every
+   * socket, before the gateway's handleConnection.
    */
   connected(socket: PresenceSocket): void {
     const { userId } = socket.data;
@@ -123,6 +132,11 @@ export class PresenceTracker {
     this.users.set(userId, user);
     // Back before the check of their last departure ran: not offline after all.
     this.pending.delete(userId);
+    if (socket.recovered === true) {
+      clientRoomIds(socket.rooms).forEach((roomId) =>
+        this.joined(socket, roomId),
+      );
+    }
     // Rooms are still readable while disconnecting, no longer on disconnect.
     socket.once('disconnecting', () =>
       this.disconnecting(userId, clientRoomIds(socket.rooms)),
@@ -174,17 +188,21 @@ export class PresenceTracker {
    */
   async resolvePending(): Promise<void> {
     const candidates = new Map(this.pending);
+    const parting = new Map(this.parting);
     this.pending.clear();
-    if (candidates.size === 0) {
+    this.parting.clear();
+    if (candidates.size === 0 && parting.size === 0) {
       return;
     }
     let online: Map<string, Set<string>>;
     try {
-      online = await roomsOfOnlineUsers(this.namespace, [...candidates.keys()]);
+      online = await roomsOfOnlineUsers(this.namespace, [
+        ...new Set([...candidates.keys(), ...parting.keys()]),
+      ]);
     } catch (error) {
       // Guessing would either hide a user who is gone or announce one who is
       // still connected elsewhere, so the check waits for a working cluster.
-      if (this.pending.size === 0) {
+      if (this.pending.size === 0 && this.parting.size === 0) {
         logger.warn(
           `Could not check presence across instances (${errorMessage(error)}); retrying on the next heartbeat`,
         );
@@ -194,6 +212,7 @@ export class PresenceTracker {
           this.pending.set(userId, rooms);
         }
       }
+      parting.forEach((rooms, userId) => this.part(userId, rooms));
       return;
     }
     for (const [userId, rooms] of candidates) {
@@ -206,6 +225,16 @@ export class PresenceTracker {
         if (stillIn === undefined) {
           this.batches.record(roomId, userId, 'offline');
         } else if (!stillIn.has(roomId)) {
+          this.batches.record(roomId, userId, 'left');
+        }
+      }
+    }
+    for (const [userId, rooms] of parting) {
+      const stillIn = online.get(userId);
+      const here = this.users.get(userId)?.rooms;
+      for (const roomId of rooms) {
+        // Still in the room through another socket, here or elsewhere.
+        if (here?.has(roomId) !== true && stillIn?.has(roomId) !== true) {
           this.batches.record(roomId, userId, 'left');
         }
       }
@@ -310,27 +339,55 @@ export class PresenceTracker {
     if (user === undefined) {
       return;
     }
+    const emptied: string[] = [];
     for (const roomId of roomIds) {
-      user.rooms.set(roomId, Math.max((user.rooms.get(roomId) ?? 1) - 1, 0));
+      const remaining = (user.rooms.get(roomId) ?? 1) - 1;
+      if (remaining > 0) {
+        user.rooms.set(roomId, remaining);
+      } else if (user.rooms.delete(roomId)) {
+        emptied.push(roomId);
+      }
     }
     user.sockets -= 1;
     if (user.sockets > 0) {
+      // Still connected here: the rooms this socket alone was in, she left.
+      if (emptied.length > 0) {
+        this.forget(userId, emptied);
+        this.part(userId, emptied);
+        this.scheduleResolve();
+      }
       return;
     }
     this.users.delete(userId);
-    const rooms = [...user.rooms.keys()];
     // A user in no room shares none with anyone: there is no one to tell.
-    if (rooms.length === 0) {
+    if (emptied.length === 0) {
       return;
     }
+    this.forget(userId, emptied);
+    this.pending.set(userId, new Set(emptied));
+    this.scheduleResolve();
+  }
+
+  /** Removes the user's memberships of `roomIds` on this instance from Redis. */
+  private forget(userId: string, roomIds: string[]): void {
     this.write((redis, key) =>
       redis.hdel(
         key,
-        ...rooms.map((roomId) => membershipField(userId, roomId)),
+        ...roomIds.map((roomId) => membershipField(userId, roomId)),
       ),
     );
-    this.pending.set(userId, new Set(rooms));
-    // Departures of the same moment share one cluster query.
+  }
+
+  private part(userId: string, roomIds: Iterable<string>): void {
+    const rooms = this.parting.get(userId) ?? new Set<string>();
+    for (const roomId of roomIds) {
+      rooms.add(roomId);
+    }
+    this.parting.set(userId, rooms);
+  }
+
+  /** Departures of the same moment share one cluster query. */
+  private scheduleResolve(): void {
     this.resolveTimer ??= setTimeout(() => {
       this.resolveTimer = undefined;
       void this.resolvePending();

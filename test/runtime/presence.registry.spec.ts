@@ -1,11 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterSocket, QueryableNamespace } from '../../runtime/cluster-query.js';
 import type { PresenceEvent } from '../../runtime/presence.batches.js';
-import {
-  PresenceRegistry,
-  type PresenceTracker,
-  type PresenceSocket,
-} from '../../runtime/presence.registry.js';
+import { PresenceRegistry, type PresenceTracker, type PresenceSocket } from '../../runtime/presence.registry.js';
 import { RealtimeLifecycle } from '../../runtime/realtime.lifecycle.js';
 import { roomKey, userRoom } from '../../runtime/realtime.rooms.js';
 import { RealtimeSettings } from '../../runtime/realtime.settings.js';
@@ -27,9 +23,7 @@ class FakeNamespace implements QueryableNamespace {
             return Promise.reject(new Error('Redis is down'));
           }
           return Promise.resolve(
-            this.remoteSockets.filter((socket) =>
-              [...socket.rooms].some((room) => wanted.has(room)),
-            ),
+            this.remoteSockets.filter((socket) => [...socket.rooms].some((room) => wanted.has(room))),
           );
         },
       }),
@@ -110,10 +104,7 @@ describe('PresenceTracker', () => {
   }
 
   /** A socket of the user in these rooms, its joins already announced. */
-  async function connectedIn(
-    userId: string,
-    ...roomIds: string[]
-  ): Promise<FakeSocket> {
+  async function connectedIn(userId: string, ...roomIds: string[]): Promise<FakeSocket> {
     const socket = connect(userId);
     roomIds.forEach((roomId) => joinRoom(socket, roomId));
     await settle();
@@ -125,9 +116,7 @@ describe('PresenceTracker', () => {
     joinRoom(connect('alice'), 'general');
     await settle();
 
-    expect(sent).toEqual([
-      { roomId: 'general', joined: ['alice'], left: [], offline: [] },
-    ]);
+    expect(sent).toEqual([{ roomId: 'general', joined: ['alice'], left: [], offline: [] }]);
   });
 
   it('tells the user’s rooms, and only those, that their last socket anywhere left', async () => {
@@ -150,7 +139,31 @@ describe('PresenceTracker', () => {
     expect(namespace.queries).toBe(0);
   });
 
-  it('waits for the user’s last socket on this instance', async () => {
+  it('tells a room nothing while another socket of the user here is in it', async () => {
+    const tab = await connectedIn('alice', 'general');
+    await connectedIn('alice', 'general');
+
+    tab.disconnect();
+    await settle();
+
+    expect(sent).toEqual([]);
+    expect(namespace.queries).toBe(0);
+  });
+
+  it('reports a user who is still connected as having left the rooms only the closed socket was in', async () => {
+    const tab = await connectedIn('alice', 'general', 'support');
+    await connectedIn('alice', 'support');
+
+    tab.disconnect();
+    await settle();
+
+    // Asked the cluster first: a socket of hers elsewhere may be in the room.
+    expect(namespace.queries).toBe(1);
+    expect(sent).toEqual([{ roomId: 'general', joined: [], left: ['alice'], offline: [] }]);
+  });
+
+  it('does not report a user as having left a room her socket on another instance is in', async () => {
+    namespace.remoteSockets = [remoteSocketOf('alice', 'general')];
     const tab = await connectedIn('alice', 'general');
     connect('alice');
 
@@ -158,7 +171,25 @@ describe('PresenceTracker', () => {
     await settle();
 
     expect(sent).toEqual([]);
-    expect(namespace.queries).toBe(0);
+  });
+
+  it('counts a session that connection state recovery resumed in the rooms it is back in', async () => {
+    const resumed = new FakeSocket({ userId: 'alice' });
+    resumed.join('general');
+    Object.assign(resumed, { recovered: true });
+
+    presence.connected(resumed);
+    await settle();
+
+    expect(sent).toEqual([{ roomId: 'general', joined: ['alice'], left: [], offline: [] }]);
+    resumed.disconnect();
+    await settle();
+    expect(sent.at(-1)).toEqual({
+      roomId: 'general',
+      joined: [],
+      left: [],
+      offline: ['alice'],
+    });
   });
 
   it('reports a user still online elsewhere as having left the rooms no socket of theirs is in', async () => {
@@ -168,9 +199,7 @@ describe('PresenceTracker', () => {
     socket.disconnect();
     await settle();
 
-    expect(sent).toEqual([
-      { roomId: 'general', joined: [], left: ['alice'], offline: [] },
-    ]);
+    expect(sent).toEqual([{ roomId: 'general', joined: [], left: ['alice'], offline: [] }]);
   });
 
   it('retries a check the cluster could not answer instead of guessing', async () => {
@@ -188,9 +217,7 @@ describe('PresenceTracker', () => {
     await presence.resolvePending();
     await settle();
 
-    expect(sent).toEqual([
-      { roomId: 'general', joined: [], left: [], offline: ['alice'] },
-    ]);
+    expect(sent).toEqual([{ roomId: 'general', joined: [], left: [], offline: ['alice'] }]);
     await presence.resolvePending();
     await settle();
     expect(sent).toHaveLength(1);
