@@ -45,6 +45,7 @@ export {
   type RealtimeHandshake,
   type RealtimeTokenClaims,
   type RealtimeUser,
+  type VerifiedConnection,
 } from './realtime.auth-policy.js';
 export {
   ASYMMETRIC_ALGORITHMS,
@@ -81,10 +82,8 @@ export {
   type RealtimeLimitOptions,
   type RealtimeLimits,
 } from './realtime.limits.js';
-export {
-  RealtimeIoAdapter,
-  useRealtimeAdapter,
-} from './realtime-io.adapter.js';
+export { RealtimeIoAdapter } from './realtime-io.adapter.js';
+export { useRealtimeAdapter } from './realtime.bootstrap.js';
 export {
   RedisAdapterKind,
   resolveRedisConfig,

@@ -16,7 +16,7 @@ import { PresenceBatches, type PresenceEvent } from './presence.batches.js';
 import { RealtimeLifecycle } from './realtime.lifecycle.js';
 import { roomIdOf } from './realtime.rooms.js';
 import { RealtimeSettings } from './realtime.settings.js';
-import { loadRedisSupport } from './redis.config.js';
+import { loadRedisClient } from './redis.loader.js';
 import type { SocketData } from './realtime.types.js';
 import type { RealtimeRedis } from './redis/redis.client.js';
 
@@ -498,9 +498,7 @@ export class PresenceRegistry
     if (this.config === undefined) {
       return;
     }
-    const { RealtimeRedis } = await loadRedisSupport(
-      () => import('./redis/redis.client.js'),
-    );
+    const { RealtimeRedis } = await loadRedisClient();
     const redis = RealtimeRedis.publisher(this.config.url, 'realtime:presence');
     try {
       await redis.ready();

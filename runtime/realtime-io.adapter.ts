@@ -11,7 +11,6 @@ import { packetCeiling } from './realtime.limits.js';
 import { RealtimeMetrics, type EventSeries } from './realtime.metrics.js';
 import { realtimeServerOptions } from './realtime.server-options.js';
 import { RealtimeSettings } from './realtime.settings.js';
-import { loadRedisSupport } from './redis.config.js';
 import {
   boundOutgoingBuffer,
   createRealtimeParser,
@@ -269,37 +268,4 @@ function refuse(
     });
     socket.disconnect(true);
   }
-}
-
-/**
- * Makes the app's gateways use the realtime adapter: the Redis-backed one when
- * `REDIS_URL` is set (variant from `REDIS_ADAPTER`, see resolveRedisConfig),
- * connected before this resolves; otherwise the in-memory RealtimeIoAdapter,
- * which is right for a single instance only. Call it right after
- * NestFactory.create(), before `app.listen()`.
- *
- * @example
- * const app = await NestFactory.create(AppModule);
- * await useRealtimeAdapter(app);
- * await app.listen(3000);
- */
-export async function useRealtimeAdapter(
-  app: INestApplicationContext & {
-    useWebSocketAdapter(adapter: IoAdapter): unknown;
-  },
-): Promise<void> {
-  const { settings } = realtimeRuntimeOf(app);
-  if (settings.redis === undefined) {
-    logger.log(
-      'REDIS_URL is not set: socket.io events reach this instance only',
-    );
-    app.useWebSocketAdapter(new RealtimeIoAdapter(app));
-    return;
-  }
-  const { RedisIoAdapter } = await loadRedisSupport(
-    () => import('./redis/redis-io.adapter.js'),
-  );
-  const adapter = new RedisIoAdapter(app, settings.redis);
-  await adapter.connectToRedis();
-  app.useWebSocketAdapter(adapter);
 }

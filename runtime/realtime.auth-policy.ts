@@ -15,6 +15,14 @@ export type RealtimeHandshake = Pick<
   'address' | 'headers' | 'query' | 'auth'
 >;
 
+/** A client whose token was verified: what the policy decides on. */
+export interface VerifiedConnection {
+  /** The token's claims. */
+  claims: RealtimeTokenClaims;
+  /** Where and how the client connects: address, headers, query, auth. */
+  handshake: RealtimeHandshake;
+}
+
 /** Who a socket belongs to: its user's room, presence, limits and `client.data.userId` use it. */
 export interface RealtimeUser {
   userId: string;
@@ -35,7 +43,7 @@ export interface RealtimeUser {
  *     super();
  *   }
  *
- *   override async authenticate(claims: RealtimeTokenClaims): Promise<RealtimeUser> {
+ *   override async authenticate({ claims }: VerifiedConnection): Promise<RealtimeUser> {
  *     if (await this.users.isSuspended(claims.sub)) {
  *       this.forbid('This account is suspended');
  *     }
@@ -50,11 +58,9 @@ export class RealtimeAuthPolicy {
    * again for every `refreshToken` (which must name the same user). Throw a
    * RealtimeException to refuse; the client gets its code and message.
    */
-  authenticate(
-    claims: RealtimeTokenClaims,
-    // The default needs only the token; a policy may also check where the client connects from.
-    _handshake: RealtimeHandshake,
-  ): RealtimeUser | Promise<RealtimeUser> {
+  authenticate({
+    claims,
+  }: VerifiedConnection): RealtimeUser | Promise<RealtimeUser> {
     return { userId: claims.sub };
   }
 

@@ -130,37 +130,3 @@ export function redactRedisUrl(url: string): string {
   }
   return parsed.toString();
 }
-
-const REDIS_PACKAGES =
-  'ioredis @socket.io/redis-adapter @socket.io/redis-streams-adapter';
-
-function isMissingModule(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-}
-
-/**
- * Loads the part of the runtime that talks to Redis, whose packages are
- * optional peers: an app that never sets REDIS_URL need not install them.
- * When one is missing, says which to install instead of Node's message.
- *
- * @example
- * const { RealtimeRedis } = await loadRedisSupport(() => import('./redis/redis.client.js'));
- */
-export async function loadRedisSupport<Module>(
-  load: () => Promise<Module>,
-  packages = REDIS_PACKAGES,
-): Promise<Module> {
-  try {
-    return await load();
-  } catch (error) {
-    if (!isMissingModule(error)) {
-      throw error;
-    }
-    throw new Error(
-      `REDIS_URL is set, but a package Redis support needs is not installed (${(error as Error).message}). ` +
-        `Run npm install ${packages}, or unset REDIS_URL to run one instance without Redis.`,
-      { cause: error },
-    );
-  }
-}

@@ -74,7 +74,7 @@ async function identify(
 ): Promise<string> {
   let userId: unknown;
   try {
-    ({ userId } = await policy.authenticate(claims, handshake));
+    ({ userId } = await policy.authenticate({ claims, handshake }));
   } catch (error) {
     if (error instanceof RealtimeException) {
       throw error;

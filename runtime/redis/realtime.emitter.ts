@@ -2,11 +2,8 @@ import type { Emitter } from '@socket.io/redis-emitter';
 import type { EventMap } from '../realtime.events.js';
 import { topicRoom, userRoom } from '../realtime.rooms.js';
 import type { Environment } from '../environment.js';
-import {
-  loadRedisSupport,
-  RedisAdapterKind,
-  resolveRedisConfig,
-} from '../redis.config.js';
+import { RedisAdapterKind, resolveRedisConfig } from '../redis.config.js';
+import { loadRedisEmitter } from '../redis.loader.js';
 import { RealtimeRedis } from './redis.client.js';
 
 type EventArgs<S, E extends keyof S> = S[E] extends (...args: infer A) => void
@@ -70,10 +67,7 @@ export class RealtimeEmitter<S extends EventMap<S>> {
       );
     }
     // Loaded when used: only apps with a push feature install it.
-    const { Emitter: EmitterClass } = await loadRedisSupport(
-      () => import('@socket.io/redis-emitter'),
-      '@socket.io/redis-emitter',
-    );
+    const { Emitter: EmitterClass } = await loadRedisEmitter();
     const redis = RealtimeRedis.publisher(
       config.url,
       `realtime:emitter${namespace}`,

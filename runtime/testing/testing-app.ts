@@ -7,7 +7,7 @@ import type { AbstractHttpAdapter } from '@nestjs/core';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import type { Socket } from 'socket.io-client';
-import { useRealtimeAdapter } from '../realtime-io.adapter.js';
+import { useRealtimeAdapter } from '../realtime.bootstrap.js';
 import type { RealtimeLimitOptions } from '../realtime.limits.js';
 import { RealtimeLifecycle } from '../realtime.lifecycle.js';
 import { RealtimeModule } from '../realtime.module.js';

@@ -13,6 +13,7 @@ import { findInterface, memberNames } from '../utils/source-edits';
 import { parseFeatureName } from '../utils/feature-name';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { relativeImport } from '../utils/paths';
+import { ejectedRuntime, withRuntimeImports } from '../utils/runtime-location';
 import { formatOrKeep, renderTemplates, withSpecFileSuffix } from '../utils/templates';
 import { readSourceFile, ts } from '../utils/typescript';
 import { CLIENT_EVENTS, EventEdit, eventEdits, FeatureFiles, SERVER_EVENTS } from './event-edits';
@@ -251,7 +252,12 @@ function renderEventDto(plan: EventPlan): Rule {
 /** Applies one edit and records the result as generated: the schematics' own edits are not the user's. */
 function applyEdit(plan: EventPlan, edit: EventEdit): Rule {
   return async (tree: Tree, context: SchematicContext) => {
-    const edited = edit.apply(readSourceFile(tree, edit.path));
+    const edited = withRuntimeImports(
+      plan.host,
+      ejectedRuntime(tree),
+      edit.path,
+      edit.apply(readSourceFile(tree, edit.path)),
+    );
     const content = plan.format ? await formatOrKeep(plan.format, edit.path, edited, context) : edited;
     tree.overwrite(edit.path, content);
     recordGeneratedFiles(tree, new Map([[edit.path, content]]));

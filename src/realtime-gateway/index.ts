@@ -21,6 +21,7 @@ import {
 import { EventPlan, recordedEventPlans, renderRecordedEventDtos, replayEvents } from '../realtime-event/index';
 import { addFeatureDependencies } from '../utils/dependencies';
 import { configDirectory } from '../utils/realtime-config';
+import { followEjectedRuntime } from '../utils/runtime-location';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { isEarlierReleaseOutput } from '../utils/earlier-releases';
@@ -247,7 +248,8 @@ function renderFeature(plan: GatewayPlan): Rule {
       specFileSuffix: host.specFileSuffix,
       isEarlierOutput,
       offerBesideEdited: plan.offerBesideEdited,
-      transform: (path, content) => replayEvents(plan.events, path, content),
+      transform: async (path, content, tree) =>
+        followEjectedRuntime(host, plan.format)(path, await replayEvents(plan.events, path, content), tree),
     });
   const rules = [render(folders.feature, featureDir, data)];
   if (plan.options.spec !== false) {

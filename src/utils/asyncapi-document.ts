@@ -5,7 +5,8 @@ import { SourceFormatter } from './formatting';
 import { HostProject, ModuleSystem } from './host-project';
 import { findRootModule } from './main-file';
 import { relativeImport } from './paths';
-import { renderTemplates, specFilter, withSpecFileSuffix } from './templates';
+import { followEjectedRuntime } from './runtime-location';
+import { renderTemplates, withSpecFileSuffix } from './templates';
 import { SpecKind, unmatchedSpecWarning } from './test-runner-patterns';
 
 /** The npm script that writes the document: `npm run asyncapi`. */
@@ -70,6 +71,7 @@ export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
       return;
     }
     const e2eDir = posix.join(host.projectRoot, 'test');
+    const followRuntime = followEjectedRuntime(host, options.format);
     const shared = {
       importExtension: host.importExtension,
       esm: host.moduleSystem === ModuleSystem.Esm,
@@ -89,21 +91,23 @@ export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
         force: options.force,
         format: options.format,
         offerBesideEdited: options.offerBesideEdited,
-      }),
-      renderTemplates({
-        templateDir: 'realtime-asyncapi/e2e',
-        targetDir: e2eDir,
-        data: fromFile(posix.join(e2eDir, E2E_SPEC)),
-        force: options.force,
-        include: specFilter(options.spec),
-        format: options.format,
-        specFileSuffix: host.specFileSuffix,
-        offerBesideEdited: options.offerBesideEdited,
+        transform: followRuntime,
       }),
       addAsyncApiScript(host),
     ];
+    // By spec: false, not specFilter, which keeps e2e specs (they end in -spec.ts, not .spec.ts).
     if (options.spec !== false) {
       rules.push(
+        renderTemplates({
+          templateDir: 'realtime-asyncapi/e2e',
+          targetDir: e2eDir,
+          data: fromFile(posix.join(e2eDir, E2E_SPEC)),
+          force: options.force,
+          format: options.format,
+          specFileSuffix: host.specFileSuffix,
+          offerBesideEdited: options.offerBesideEdited,
+          transform: followRuntime,
+        }),
         warnAboutUnmatchedE2eSpec(host, posix.join(e2eDir, withSpecFileSuffix(E2E_SPEC, host.specFileSuffix))),
       );
     }

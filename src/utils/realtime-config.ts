@@ -1,4 +1,6 @@
 import { Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
+import { insertImport } from '@schematics/angular/utility/ast-utils';
+import { applyToUpdateRecorder } from '@schematics/angular/utility/change';
 import { posix } from 'node:path';
 import { keepFormatted, SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
@@ -13,6 +15,7 @@ import {
   USE_ADAPTER_FUNCTION,
 } from './main-file';
 import { addEntryToModuleMetadata, findModuleMetadata } from './module-metadata';
+import { ejectedRuntime, followEjectedRuntime, runtimeSpecifier } from './runtime-location';
 import { readSourceFile, ts } from './typescript';
 import { relativeImport } from './paths';
 import { ProjectDefaults } from './project-defaults';
@@ -70,6 +73,7 @@ export function renderRealtimeConfig(options: RealtimeConfigOptions): Rule {
       force: options.force,
       format: options.format,
       offerBesideEdited: options.offerBesideEdited,
+      transform: followEjectedRuntime(options.host, options.format),
     });
   };
 }
@@ -100,14 +104,22 @@ export function registerRealtimeModule(host: HostProject, format?: SourceFormatt
       from: relativeImport(rootModule.path, optionsPath, host.importExtension),
     };
     if (configureBareRealtimeModule(tree, rootModule.path)) {
-      addEntryToModuleMetadata(tree, rootModule.path, 'imports', {
-        entry: REALTIME_MODULE_ENTRY,
-        imports: [optionsImport],
-      });
+      // The entry is there now, so addEntryToModuleMetadata would import nothing: the options are imported here.
+      const recorder = tree.beginUpdate(rootModule.path);
+      applyToUpdateRecorder(recorder, [
+        insertImport(readSourceFile(tree, rootModule.path), rootModule.path, optionsImport.symbol, optionsImport.from),
+      ]);
+      tree.commitUpdate(recorder);
     } else {
       addEntryToModuleMetadata(tree, rootModule.path, 'imports', {
         entry: REALTIME_MODULE_ENTRY,
-        imports: [{ symbol: 'RealtimeModule', from: RUNTIME_PACKAGE }, optionsImport],
+        imports: [
+          {
+            symbol: 'RealtimeModule',
+            from: runtimeSpecifier(host, ejectedRuntime(tree), rootModule.path, RUNTIME_PACKAGE),
+          },
+          optionsImport,
+        ],
         isPresent: (existing) => /^RealtimeModule\b/.test(existing),
       });
     }
@@ -122,7 +134,11 @@ export function registerRealtimeModule(host: HostProject, format?: SourceFormatt
 export function bootstrapRealtime(host: HostProject): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const edits = [
-      ensureRealtimeAdapter(tree, host.mainPath, RUNTIME_PACKAGE),
+      ensureRealtimeAdapter(
+        tree,
+        host.mainPath,
+        runtimeSpecifier(host, ejectedRuntime(tree), host.mainPath, RUNTIME_PACKAGE),
+      ),
       ensureShutdownHooks(tree, host.mainPath),
     ];
     if (shutsDownOnEverySignal(tree, host.mainPath)) {

@@ -46,7 +46,7 @@ export interface RenderTemplatesOptions {
    * Completes a rendered, formatted file before it is compared and written: e.g. the events realtime-event
    * added to a feature, replayed, so what we generated is the templates' output with them.
    */
-  transform?: (path: string, content: string) => Promise<string>;
+  transform?: (path: string, content: string, tree: Tree) => Promise<string> | string;
 }
 
 /**
@@ -80,7 +80,7 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
           ? render(template, data, { filename: templatePath })
           : (options.adapt?.(outputName, template, data) ?? template);
         const formatted = options.format ? await formatOrKeep(options.format, path, rendered, context) : rendered;
-        return options.transform ? options.transform(path, formatted) : formatted;
+        return options.transform ? options.transform(path, formatted, tree) : formatted;
       };
       const content = await generate(options.data);
       const existing = tree.read(path)?.toString('utf-8');

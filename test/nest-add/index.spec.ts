@@ -1,9 +1,10 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
+import { version as OUR_VERSION } from '../../package.json';
 import { Schema as NestAddOptions } from '../../src/nest-add/schema';
-import { readSourceFile, ts } from '../../src/utils/typescript';
-import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
+import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -15,42 +16,72 @@ function snapshot(tree: UnitTestTree): Record<string, string> {
   return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
-function bootstrapStatements(tree: UnitTestTree): string[] {
-  const source = readSourceFile(tree, '/src/main.ts');
-  const bootstrap = source.statements.find(ts.isFunctionDeclaration);
-  return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
-}
-
 function json<T>(tree: UnitTestTree, path: string): T {
   return JSON.parse(tree.readContent(path)) as T;
 }
 
+/** Runs nest-add, collecting the warnings it logs. */
+async function nestAddWarning(
+  tree: UnitTestTree,
+  options: NestAddOptions = {},
+): Promise<{ tree: UnitTestTree; warnings: string }> {
+  const warnings: string[] = [];
+  const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
+  try {
+    return { tree: await nestAdd(tree, options), warnings: warnings.join('\n') };
+  } finally {
+    subscription.unsubscribe();
+  }
+}
+
+/** What the runtime depends on itself: an app gets them with nest-realtime. */
+const RUNTIME_OWN_DEPENDENCIES = ['jose', 'prom-client', 'rate-limiter-flexible', 'socket.io-parser'];
+
 describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) => {
+  const ext = major === 12 ? '.js' : '';
   let tree: UnitTestTree;
 
   beforeEach(async () => {
     tree = await nestAdd(createNestAppTree(major));
   });
 
-  it('writes the kit with the Redis adapter, pub/sub by default', () => {
-    expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);
-    expect(tree.exists('/src/realtime/redis-io.adapter.ts')).toBe(true);
-    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain(
-      'export const DEFAULT_ADAPTER_KIND: RedisAdapterKind = RedisAdapterKind.PubSub;',
-    );
+  it('writes the app-owned options with the project defaults and the auth policy, and no runtime code', () => {
+    expect(tree.getDir('/src/realtime').subfiles.slice().sort()).toEqual(['auth.policy.ts', 'realtime.options.ts']);
+    expect(realtimeOptions(tree)).toEqual({
+      auth: 'hs256',
+      redisAdapter: 'pubsub',
+      corsOriginsVariable: 'CORS_ORIGINS',
+      metrics: true,
+      authPolicy: 'AuthPolicy',
+    });
+    expect(namedImports(tree, '/src/realtime/realtime.options.ts')).toEqual({
+      RealtimeModuleOptions: ['nest-realtime'],
+      AuthPolicy: [`./auth.policy${ext}`],
+    });
+    expect(namedImports(tree, '/src/realtime/auth.policy.ts')).toMatchObject({
+      RealtimeAuthPolicy: ['nest-realtime'],
+    });
   });
 
-  it('makes main.ts pick the adapter at run time and shut down gracefully', () => {
+  it('registers RealtimeModule with those options in AppModule, imported once each', () => {
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([
+      'RealtimeModule.forRoot(realtimeOptions)',
+    ]);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'controllers')).toEqual(['AppController']);
+    expect(namedImports(tree, '/src/app.module.ts')).toMatchObject({
+      RealtimeModule: ['nest-realtime'],
+      realtimeOptions: [`./realtime/realtime.options${ext}`],
+    });
+  });
+
+  it("makes main.ts use the runtime's adapter and shut down gracefully", () => {
     expect(bootstrapStatements(tree)).toEqual([
       'const app = await NestFactory.create(AppModule);',
       "app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });",
       'await useRealtimeAdapter(app);',
       'await app.listen(process.env.PORT ?? 3000);',
     ]);
-    const suffix = major === 12 ? '.js' : '';
-    expect(tree.readContent('/src/main.ts')).toContain(
-      `import { useRealtimeAdapter } from './realtime/redis-io.adapter${suffix}';`,
-    );
+    expect(namedImports(tree, '/src/main.ts')).toMatchObject({ useRealtimeAdapter: ['nest-realtime'] });
   });
 
   it('makes nest-cli.json use our collection and keeps every other key', () => {
@@ -61,8 +92,9 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
     });
   });
 
-  it('records the project defaults', () => {
-    const { generated: _generated, ...defaults } = json<Record<string, unknown>>(tree, '/nest-realtime.json');
+  it('records the project defaults, and the release that set the app up', () => {
+    const { generated: _generated, version, ...defaults } = json<Record<string, unknown>>(tree, '/nest-realtime.json');
+    expect(version).toBe(OUR_VERSION);
     expect(defaults).toEqual({
       adapter: 'pubsub',
       auth: 'hs256',
@@ -75,37 +107,28 @@ describe.each([11, 12] as FixtureMajor[])('nest-add in a Nest %i app', (major) =
 
   it('records every file it wrote, so a later release can tell which ones were edited', () => {
     const { generated } = json<{ generated: Record<string, { sha256: string }> }>(tree, '/nest-realtime.json');
-    const kitFiles = tree.files.filter((path) => path.startsWith('/src/realtime/')).map((path) => path.slice(1));
-    // The kit, and npm run asyncapi's entry and e2e spec.
-    const written = [...kitFiles, 'src/asyncapi.ts', 'test/asyncapi.e2e-spec.ts'];
-    expect(Object.keys(generated).sort()).toEqual(written.sort());
-  });
-
-  it('serves health probes, Prometheus metrics and the socket playground from the kit module', () => {
-    expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
-      'HealthController',
-      'MetricsController',
-      'PlaygroundController',
+    expect(Object.keys(generated).sort()).toEqual([
+      'src/asyncapi.ts',
+      'src/realtime/auth.policy.ts',
+      'src/realtime/realtime.options.ts',
+      'test/asyncapi.e2e-spec.ts',
     ]);
-    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
   });
 
-  it('adds the runtime and Redis dependencies and schedules one install', () => {
+  it('puts nest-realtime and its peers in dependencies, and schedules one install', () => {
     const manifest = json<{ dependencies: Record<string, string> }>(tree, '/package.json');
+    expect(manifest.dependencies['nest-realtime']).toBe(`^${OUR_VERSION}`);
+    expect(manifest.dependencies['@nestjs/websockets']).toMatch(new RegExp(`^\\^${major}\\.`));
     expect(Object.keys(manifest.dependencies)).toEqual(
-      expect.arrayContaining([
-        '@nestjs/websockets',
-        'socket.io',
-        '@socket.io/redis-adapter',
-        'ioredis',
-        '@nestjs/terminus',
-        'prom-client',
-        'jose',
-      ]),
+      expect.arrayContaining(['socket.io', '@socket.io/redis-adapter', 'ioredis', '@nestjs/terminus']),
     );
-    // jose 6 is ESM-only, which a Nest 11 app's Jest (CommonJS) cannot load.
-    expect(manifest.dependencies.jose).toMatch(major === 11 ? /^\^5\./ : /^\^6\./);
     expect(runner.tasks.filter((task) => task.name === 'node-package')).toHaveLength(1);
+  });
+
+  it("leaves the runtime's own dependencies to it", () => {
+    const { dependencies, devDependencies } = json<Record<string, Record<string, string>>>(tree, '/package.json');
+    const names = [...Object.keys(dependencies), ...Object.keys(devDependencies)];
+    expect(names.filter((name) => RUNTIME_OWN_DEPENDENCIES.includes(name))).toEqual([]);
   });
 
   it('changes nothing when it runs again', async () => {
@@ -128,43 +151,26 @@ describe('nest-add options', () => {
       corsOriginsEnv: 'WS_ORIGINS',
       namespacePrefix: '/v1',
     });
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain(
-      "export const CORS_ORIGINS_VARIABLE = 'WS_ORIGINS';",
-    );
-    expect(tree.readContent('/src/realtime/redis.config.ts')).toContain(
-      'export const DEFAULT_ADAPTER_KIND: RedisAdapterKind = RedisAdapterKind.Streams;',
-    );
+    expect(realtimeOptions(tree)).toMatchObject({ redisAdapter: 'streams', corsOriginsVariable: 'WS_ORIGINS' });
   });
 
-  it('leaves the metrics endpoint out with --metrics=false, and brings it back with --metrics', async () => {
+  it('turns the metrics endpoint off with --metrics=false, and back on with --metrics', async () => {
     const tree = await nestAdd(createNestAppTree(11), { metrics: false });
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ metrics: false });
-    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
-    expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
-      'HealthController',
-      'PlaygroundController',
-    ]);
+    expect(realtimeOptions(tree)).toMatchObject({ metrics: false });
 
     await nestAdd(tree, { metrics: true });
-    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(true);
-    expect(moduleMetadataEntries(tree, '/src/realtime/realtime.module.ts', 'controllers')).toEqual([
-      'HealthController',
-      'MetricsController',
-      'PlaygroundController',
-    ]);
+    expect(json(tree, '/nest-realtime.json')).toMatchObject({ metrics: true });
+    expect(realtimeOptions(tree)).toMatchObject({ metrics: true });
   });
 
   it('verifies tokens in the mode --auth picks, HS256 by default', async () => {
     const tree = await nestAdd(createNestAppTree(12));
-    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain(
-      'export const DEFAULT_AUTH_MODE: AuthMode = AuthMode.Hs256;',
-    );
+    expect(realtimeOptions(tree)).toMatchObject({ auth: 'hs256' });
 
     await nestAdd(tree, { auth: 'jwks' });
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ auth: 'jwks' });
-    expect(tree.readContent('/src/realtime/realtime.auth.ts')).toContain(
-      'export const DEFAULT_AUTH_MODE: AuthMode = AuthMode.Jwks;',
-    );
+    expect(realtimeOptions(tree)).toMatchObject({ auth: 'jwks' });
   });
 
   it("reads an earlier release's auth: jwt as hs256", async () => {
@@ -182,58 +188,75 @@ describe('nest-add options', () => {
     expect(snapshot(base)).toEqual(before);
   });
 
+  it('moves nest-realtime installed with npm i -D into dependencies, keeping its version, with one install', async () => {
+    const base = createNestAppTree(11);
+    const manifest = json<{ devDependencies: Record<string, string> }>(base, '/package.json');
+    manifest.devDependencies['nest-realtime'] = '0.2.0-rc.1';
+    base.overwrite('/package.json', JSON.stringify(manifest, null, 2) + '\n');
+
+    const tree = await nestAdd(base);
+
+    const after = json<Record<string, Record<string, string>>>(tree, '/package.json');
+    expect(after.dependencies['nest-realtime']).toBe('0.2.0-rc.1');
+    expect(after.devDependencies).not.toHaveProperty('nest-realtime');
+    expect(runner.tasks.filter((task) => task.name === 'node-package')).toHaveLength(1);
+  });
+
   it('keeps earlier choices when run again without flags', async () => {
     const tree = await nestAdd(createNestAppTree(11), { adapter: 'sharded', namespacePrefix: '/v2' });
     await nestAdd(tree);
     expect(json(tree, '/nest-realtime.json')).toMatchObject({ adapter: 'sharded', namespacePrefix: '/v2' });
   });
 
-  it('updates kit files the user did not edit when the defaults change, and keeps edited ones', async () => {
+  it('updates the options file when the defaults change and nobody edited it', async () => {
     const tree = await nestAdd(createNestAppTree(12));
-    tree.overwrite('/src/realtime/redis.config.ts', '// tuned by the team\n');
+    const policy = tree.readContent('/src/realtime/auth.policy.ts');
+
     await nestAdd(tree, { corsOriginsEnv: 'WS_ORIGINS', adapter: 'streams' });
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain(
-      "export const CORS_ORIGINS_VARIABLE = 'WS_ORIGINS';",
-    );
-    expect(tree.readContent('/src/realtime/redis.config.ts')).toBe('// tuned by the team\n');
+
+    expect(realtimeOptions(tree)).toMatchObject({ redisAdapter: 'streams', corsOriginsVariable: 'WS_ORIGINS' });
+    expect(tree.readContent('/src/realtime/auth.policy.ts')).toBe(policy);
   });
 
-  it('names a custom origins variable everywhere the kit reads or mentions it at run time', async () => {
+  it('keeps an options file the team edited when the defaults change, and says how to take ours', async () => {
+    const tree = await nestAdd(createNestAppTree(12));
+    const edited = tree
+      .readContent('/src/realtime/realtime.options.ts')
+      .replace('authPolicy: AuthPolicy,', 'authPolicy: AuthPolicy,\n  limits: { maxRoomsPerSocket: 20 },');
+    tree.overwrite('/src/realtime/realtime.options.ts', edited);
+
+    const { warnings } = await nestAddWarning(tree, { adapter: 'streams' });
+
+    expect(tree.readContent('/src/realtime/realtime.options.ts')).toBe(edited);
+    expect(warnings).toMatch(/Kept \/src\/realtime\/realtime\.options\.ts: .*--force/);
+  });
+
+  it('names a custom origins variable in the options the runtime reads, and the default nowhere', async () => {
     const tree = await nestAdd(createNestAppTree(12), { corsOriginsEnv: 'WS_ORIGINS' });
-    const kitFiles = tree.getDir('/src/realtime').subfiles.map((file) => `/src/realtime/${file}`);
-    // Outside comments, the default name would be a variable this app does not read.
-    const readsDefault = kitFiles.filter((path) =>
-      tree
-        .readContent(path)
-        .split('\n')
-        .some((line) => /CORS_ORIGINS(?!_VARIABLE)/.test(line) && !/^\s*(\/\/|\*|\/\*\*)/.test(line)),
-    );
-    expect(readsDefault).toEqual([]);
-    expect(tree.readContent('/src/realtime/realtime.playground.spec.ts')).toContain('CORS_ORIGINS_VARIABLE');
+    expect(realtimeOptions(tree).corsOriginsVariable).toBe('WS_ORIGINS');
+    const naming = tree.files.filter((path) => /CORS_ORIGINS/.test(tree.readContent(path)));
+    expect(naming).toEqual([]);
   });
 
   it('leaves a custom collection alone and says how to run ours', async () => {
     const base = createNestAppTree(11);
     base.overwrite('/nest-cli.json', JSON.stringify({ collection: '@acme/schematics', sourceRoot: 'src' }));
-    const warnings: string[] = [];
-    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
-    const tree = await nestAdd(base);
-    subscription.unsubscribe();
+    const { tree, warnings } = await nestAddWarning(base);
     expect(json<{ collection: string }>(tree, '/nest-cli.json').collection).toBe('@acme/schematics');
-    expect(warnings.join('\n')).toMatch(/nest g -c nest-realtime/);
+    expect(warnings).toMatch(/nest g -c nest-realtime/);
   });
 
   it('leaves a main.ts it does not understand untouched and prints the lines to add', async () => {
     const base = createNestAppTree(12);
     const custom = `import { createApp } from './factory.js';\n\nawait createApp().then((app) => app.listen(3000));\n`;
     base.overwrite('/src/main.ts', custom);
-    const warnings: string[] = [];
-    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
-    const tree = await nestAdd(base);
-    subscription.unsubscribe();
+    const { tree, warnings } = await nestAddWarning(base);
     expect(tree.readContent('/src/main.ts')).toBe(custom);
-    expect(warnings.join('\n')).toContain("import { useRealtimeAdapter } from './realtime/redis-io.adapter.js';");
-    expect(warnings.join('\n')).toContain('await useRealtimeAdapter(app);');
+    expect(warnings).toContain("import { useRealtimeAdapter } from 'nest-realtime';");
+    expect(warnings).toContain('await useRealtimeAdapter(app);');
+    // Nor can it tell the root module, so RealtimeModule is left to the team too, with the lines to add.
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([]);
+    expect(warnings).toContain('imports: [RealtimeModule.forRoot(realtimeOptions), ...]');
   });
 
   it('rejects a CORS variable name that is not one', async () => {

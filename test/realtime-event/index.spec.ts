@@ -1,11 +1,13 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Schema as RealtimeEventOptions } from '../../src/realtime-event/schema';
 import { readRecordedFeatures } from '../../src/utils/generated-files';
-import { findDecoratorMetadata } from '../../src/utils/module-metadata';
+import { findDecoratorMetadata, findProperty } from '../../src/utils/module-metadata';
 import { findClass, findInterface, memberNames } from '../../src/utils/source-edits';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { namedImports } from '../support/generated-source';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -27,15 +29,42 @@ function classMembers(tree: UnitTestTree, path: string, name: string): string[] 
   return declaration ? memberNames(declaration) : [];
 }
 
-/** How often `name` is imported into a file, over all its import declarations. */
-function importCount(tree: UnitTestTree, path: string, name: string): number {
-  return readSourceFile(tree, path)
-    .statements.filter(ts.isImportDeclaration)
-    .flatMap((declaration) => {
-      const bindings = declaration.importClause?.namedBindings;
-      return bindings && ts.isNamedImports(bindings) ? bindings.elements.map((element) => element.name.text) : [];
-    })
-    .filter((imported) => imported === name).length;
+/**
+ * The `serverEvents` of a gateway's `@RealtimeGateway({...})`, as `name: Class` texts; undefined without
+ * the property.
+ */
+function serverEvents(tree: UnitTestTree, path: string): string[] | undefined {
+  const source = readSourceFile(tree, path);
+  const options = findDecoratorMetadata(source, 'RealtimeGateway');
+  const events = options && findProperty(source, options, 'serverEvents');
+  return events && ts.isObjectLiteralExpression(events)
+    ? events.properties.map((property) => property.getText(source))
+    : undefined;
+}
+
+/** The text of one method of a class, found by name. */
+function methodText(tree: UnitTestTree, path: string, className: string, method: string): string {
+  const source = readSourceFile(tree, path);
+  const member = findClass(source, className)?.members.find(
+    (candidate) => ts.isMethodDeclaration(candidate) && candidate.name.getText(source) === method,
+  );
+  return member?.getText(source) ?? '';
+}
+
+/** The tests of the top-level describe of a spec, by title. */
+function testTitles(tree: UnitTestTree, path: string): string[] {
+  const titles: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ['it', 'describe'].includes(node.expression.getText()) && node.arguments[0]) {
+      const [title] = node.arguments;
+      if (ts.isStringLiteralLike(title)) {
+        titles.push(title.text);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(readSourceFile(tree, path));
+  return titles;
 }
 
 async function appWithChat(major: FixtureMajor): Promise<UnitTestTree> {
@@ -80,22 +109,28 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
         'receivedAt',
       ]);
       expect(classMembers(tree, '/src/chat/chat.gateway.ts', 'ChatGateway')).toContain('typing');
-      expect(tree.readContent('/src/chat/chat.gateway.ts')).toContain(
-        "@SubscribeMessage('typing', { ack: TypingAckDto })",
+      expect(methodText(tree, '/src/chat/chat.gateway.ts', 'ChatGateway', 'typing')).toMatch(
+        /^@SubscribeMessage\('typing', \{ ack: TypingAckDto \}\)\s+typing\(@MessageBody\(\) \{ value \}: TypingDto\): TypingAck \{/,
       );
-      expect(importCount(tree, '/src/chat/chat.gateway.ts', 'TypingDto')).toBe(1);
-      expect(
-        readSourceFile(tree, '/src/chat/chat.gateway.ts')
-          .statements.filter(ts.isImportDeclaration)
-          .map((declaration) => (declaration.moduleSpecifier as ts.StringLiteral).text),
-      ).toContain(`./dto/typing.dto${ext}`);
+      expect(namedImports(tree, '/src/chat/chat.gateway.ts')).toMatchObject({
+        TypingDto: [`./dto/typing.dto${ext}`],
+        TypingAckDto: [`./dto/typing.dto${ext}`],
+        TypingAck: [`./chat.events${ext}`],
+        MessageBody: ['@nestjs/websockets'],
+      });
     });
 
     it('adds a unit test and an e2e test', () => {
-      expect(tree.readContent('/src/chat/chat.gateway.spec.ts')).toContain("it('acks typing with what it received'");
-      const e2e = tree.readContent('/test/chat.e2e-spec.ts');
-      expect(e2e).toContain("describe('typing'");
-      expect(e2e).toContain('code: RealtimeErrorCode.ValidationFailed');
+      expect(testTitles(tree, '/src/chat/chat.gateway.spec.ts')).toContain('acks typing with what it received');
+      expect(testTitles(tree, '/test/chat.e2e-spec.ts')).toEqual(
+        expect.arrayContaining([
+          'typing',
+          'acks a valid payload',
+          'refuses an invalid payload with VALIDATION_FAILED, naming the field',
+        ]),
+      );
+      expect(tree.readContent('/test/chat.e2e-spec.ts')).toContain('code: RealtimeErrorCode.ValidationFailed');
+      expect(namedImports(tree, '/test/chat.e2e-spec.ts')).toMatchObject({ RealtimeErrorCode: ['nest-realtime'] });
     });
 
     it('records the event for the feature', () => {
@@ -127,24 +162,49 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
       tree = await addEvent(tree, { name: 'chat/order-shipped', type: 'emit' });
     });
 
-    it('adds the event to ServerToClientEvents and its class to @ServerEvents', () => {
+    it("adds the event to ServerToClientEvents and its class to the gateway's serverEvents", () => {
       expect(interfaceMembers(tree, '/src/chat/chat.events.ts', 'ServerToClientEvents')).toContain('orderShipped');
       expect(interfaceMembers(tree, '/src/chat/chat.events.ts', 'OrderShippedEvent')).toEqual(['value']);
-      const serverEvents = findDecoratorMetadata(readSourceFile(tree, '/src/chat/chat.gateway.ts'), 'ServerEvents');
-      expect(serverEvents?.properties.map((property) => property.name?.getText())).toContain('orderShipped');
+      expect(serverEvents(tree, '/src/chat/chat.gateway.ts')).toEqual([
+        'newMessage: NewMessageDto',
+        'orderShipped: OrderShippedDto',
+      ]);
+      expect(namedImports(tree, '/src/chat/chat.gateway.ts')).toMatchObject({
+        OrderShippedDto: [`./dto/order-shipped.dto${ext}`],
+      });
       expect(classMembers(tree, '/src/chat/dto/order-shipped.dto.ts', 'OrderShippedDto')).toEqual(['value']);
     });
 
-    it('adds a typed service method instead of a handler', () => {
-      expect(classMembers(tree, '/src/chat/chat.service.ts', 'ChatService')).toContain('sendOrderShipped');
+    it("adds a typed service method that emits to the user's room instead of a handler", () => {
+      expect(methodText(tree, '/src/chat/chat.service.ts', 'ChatService', 'sendOrderShipped')).toContain(
+        "this.gateway.server.to(this.rooms.user(userId)).emit('orderShipped', event);",
+      );
       expect(classMembers(tree, '/src/chat/chat.gateway.ts', 'ChatGateway')).not.toContain('orderShipped');
     });
 
-    it('adds a unit test and an e2e test', () => {
-      expect(tree.readContent('/src/chat/chat.gateway.spec.ts')).toContain(
-        "it('sends orderShipped to every socket of the user'",
+    it("adds a unit test on the runtime's FakeNamespace and an e2e test through the service", () => {
+      const unit = tree.readContent('/src/chat/chat.gateway.spec.ts');
+      expect(testTitles(tree, '/src/chat/chat.gateway.spec.ts')).toContain(
+        'sends orderShipped to every socket of the user',
       );
-      expect(tree.readContent('/test/chat.e2e-spec.ts')).toContain("describe('orderShipped'");
+      expect(unit).toContain("moduleRef.get(ChatService).sendOrderShipped('alice', { value: 'hello' });");
+      expect(namedImports(tree, '/src/chat/chat.gateway.spec.ts')).toMatchObject({
+        FakeNamespace: ['nest-realtime/testing'],
+        ChatService: [`./chat.service${ext}`],
+      });
+      expect(testTitles(tree, '/test/chat.e2e-spec.ts')).toEqual(
+        expect.arrayContaining([
+          'orderShipped',
+          'reaches every socket of the user through ChatService.sendOrderShipped',
+        ]),
+      );
+      expect(tree.readContent('/test/chat.e2e-spec.ts')).toContain(
+        "testing.app.get(ChatService).sendOrderShipped('alice', { value: 'hello' });",
+      );
+      expect(namedImports(tree, '/test/chat.e2e-spec.ts')).toMatchObject({
+        nextEvent: ['nest-realtime/testing'],
+        ChatService: [`../src/chat/chat.service${ext}`],
+      });
     });
 
     it('changes nothing when run again', async () => {
@@ -156,9 +216,10 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
     });
   });
 
-  it("adds the first server event to a blank gateway, without the empty map's lint directive", async () => {
+  it("adds the first server event to a blank gateway: serverEvents created, the empty map's lint directive gone", async () => {
     tree = await runner.runSchematic('realtime-gateway', { name: 'ops', type: 'blank', skipInstall: true }, tree);
     expect(tree.readContent('/src/ops/ops.events.ts')).toContain('no-empty-object-type');
+    expect(serverEvents(tree, '/src/ops/ops.gateway.ts')).toBeUndefined();
 
     tree = await addEvent(tree, { name: 'ops/statusChanged', type: 'emit' });
 
@@ -166,6 +227,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
     expect(interfaceMembers(tree, '/src/ops/ops.events.ts', 'ServerToClientEvents')).toEqual(['statusChanged']);
     expect(events).not.toContain('eslint-disable');
     expect(events).toMatch(/\*\/\nexport interface ServerToClientEvents/);
+    expect(serverEvents(tree, '/src/ops/ops.gateway.ts')).toEqual(['statusChanged: StatusChangedDto']);
     expect(classMembers(tree, '/src/ops/ops.service.ts', 'OpsService')).toContain('sendStatusChanged');
   });
 
@@ -222,11 +284,48 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
       await expectRefused({ name: 'chat/1typing' }, /"1typing" must start with a letter/);
     });
 
-    it('a gateway generated before the typed contract', async () => {
+    it.each([
+      [
+        "the kit's typed contract (realtimeEvents, @WebSocketGateway)",
+        (gateway: string) =>
+          gateway.replace(/realtimeContract</g, 'realtimeEvents<').replace(/@RealtimeGateway\(/g, '@WebSocketGateway('),
+      ],
+      [
+        'an earlier release, before the typed contract',
+        () => readFileSync(join(__dirname, '../fixtures/earlier-release/chat.gateway.ts.txt'), 'utf-8'),
+      ],
+    ])('a gateway generated before the runtime: %s', async (_shape, earlierGateway) => {
       const path = '/src/chat/chat.gateway.ts';
-      tree.overwrite(path, tree.readContent(path).replace(/realtimeEvents</g, 'eventsOf<'));
+      tree.overwrite(path, earlierGateway(tree.readContent(path)));
 
-      await expectRefused({ name: 'chat/typing' }, /predates the typed event contract.*nest g realtime-upgrade/);
+      await expectRefused(
+        { name: 'chat/typing' },
+        /\/src\/chat\/chat\.gateway\.ts predates the nest-realtime runtime.*Run nest g realtime-upgrade/,
+      );
+    });
+  });
+
+  describe('a spec it cannot add the test to', () => {
+    beforeEach(() => {
+      const path = '/src/chat/chat.gateway.spec.ts';
+      tree.overwrite(path, tree.readContent(path).replace(/\bmoduleRef\b/g, 'testingModule'));
+    });
+
+    it('is refused, naming what the test needs and that --no-spec leaves the tests out', async () => {
+      await expect(addEvent(tree, { name: 'chat/orderShipped', type: 'emit' })).rejects.toThrow(
+        /chat\.gateway\.spec\.ts has no moduleRef, which the generated test uses\. Pass --no-spec/,
+      );
+    });
+
+    it('gets the event without tests with --no-spec', async () => {
+      const spec = tree.readContent('/src/chat/chat.gateway.spec.ts');
+      const e2e = tree.readContent('/test/chat.e2e-spec.ts');
+
+      tree = await addEvent(tree, { name: 'chat/orderShipped', type: 'emit', spec: false });
+
+      expect(serverEvents(tree, '/src/chat/chat.gateway.ts')).toContain('orderShipped: OrderShippedDto');
+      expect(tree.readContent('/src/chat/chat.gateway.spec.ts')).toBe(spec);
+      expect(tree.readContent('/test/chat.e2e-spec.ts')).toBe(e2e);
     });
   });
 });

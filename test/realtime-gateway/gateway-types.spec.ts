@@ -5,6 +5,7 @@ import { recordGeneratedFiles } from '../../src/utils/generated-files';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { namedImports } from '../support/generated-source';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -68,6 +69,9 @@ const BLANK_FILES = [
   'ops.service.ts',
 ];
 
+/** What the root module imports once the setup ran: the runtime, with the app's own options. */
+const REALTIME_MODULE = 'RealtimeModule.forRoot(realtimeOptions)';
+
 function featureFiles(tree: UnitTestTree, dir: string): string[] {
   return tree.files
     .filter((path) => path.startsWith(`${dir}/`))
@@ -83,23 +87,21 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway --type in a Nest %i 
       tree = await generate(createNestAppTree(major), { name: 'alerts', type: 'push' });
     });
 
-    it('writes the push feature, its unit, e2e and scale-out specs, and the shared test helpers', () => {
+    it('writes the push feature and its unit, e2e and scale-out specs', () => {
       expect(featureFiles(tree, '/src/alerts')).toEqual(PUSH_FILES);
-      for (const spec of ['alerts.e2e-spec.ts', 'alerts.scale-out.e2e-spec.ts', 'realtime-testing.ts']) {
-        expect(tree.exists(`/test/${spec}`)).toBe(true);
-      }
+      expect(tree.exists('/test/alerts.e2e-spec.ts')).toBe(true);
+      expect(tree.exists('/test/alerts.scale-out.e2e-spec.ts')).toBe(true);
+      // The e2e specs' helpers come from nest-realtime/testing.
+      expect(tree.exists('/test/realtime-testing.ts')).toBe(false);
     });
 
-    it('handles subscribe, unsubscribe and refreshToken, and nothing of chat', () => {
-      expect(handledEvents(tree, '/src/alerts/alerts.gateway.ts')).toEqual([
-        'refreshToken',
-        'subscribe',
-        'unsubscribe',
-      ]);
+    it('handles subscribe and unsubscribe, leaves refreshToken to the runtime, and has nothing of chat', () => {
+      expect(handledEvents(tree, '/src/alerts/alerts.gateway.ts')).toEqual(['subscribe', 'unsubscribe']);
     });
 
     it('registers the module, which provides the topic policy and exports the service', () => {
-      expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['AlertsModule']);
+      expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE, 'AlertsModule']);
+      expect(moduleMetadataEntries(tree, '/src/alerts/alerts.module.ts', 'imports')).toEqual([]);
       expect(moduleMetadataEntries(tree, '/src/alerts/alerts.module.ts', 'providers')).toEqual([
         'AlertsGateway',
         'AlertsService',
@@ -108,8 +110,20 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway --type in a Nest %i 
       expect(moduleMetadataEntries(tree, '/src/alerts/alerts.module.ts', 'exports')).toEqual(['AlertsService']);
     });
 
-    it("adds the emitter's package to the app's dependencies", () => {
+    it("connects its emitter through the runtime's RealtimeEmitter, and adds the package it needs", () => {
+      const emitter = tree.readContent('/src/alerts/alerts.emitter.ts');
+      expect(namedImports(tree, '/src/alerts/alerts.emitter.ts')).toMatchObject({
+        RealtimeEmitter: ['nest-realtime/redis'],
+      });
+      expect(emitter).toContain('export function connectAlertsEmitter(): Promise<AlertsEmitter>');
+      expect(emitter).toContain('export type AlertsEmitter = RealtimeEmitter<ServerToClientEvents>;');
       expect(dependencies(tree)['@socket.io/redis-emitter']).toBe('^5.1.0');
+    });
+
+    it('tests the emitter across instances in its own scale-out spec', () => {
+      expect(namedImports(tree, '/test/alerts.scale-out.e2e-spec.ts')).toMatchObject({
+        connectAlertsEmitter: [`../src/alerts/alerts.emitter${major === 12 ? '.js' : ''}`],
+      });
     });
 
     it('records the type, so realtime-upgrade renders the feature as push again', () => {
@@ -133,16 +147,15 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway --type in a Nest %i 
     it('writes the blank feature and its specs, without rooms or a scale-out spec', () => {
       expect(featureFiles(tree, '/src/ops')).toEqual(BLANK_FILES);
       expect(tree.exists('/test/ops.e2e-spec.ts')).toBe(true);
-      expect(tree.exists('/test/realtime-testing.ts')).toBe(true);
       expect(tree.exists('/test/ops.scale-out.e2e-spec.ts')).toBe(false);
     });
 
-    it('handles one example event beside refreshToken', () => {
-      expect(handledEvents(tree, '/src/ops/ops.gateway.ts')).toEqual(['ping', 'refreshToken']);
+    it('handles one example event, leaving refreshToken to the runtime', () => {
+      expect(handledEvents(tree, '/src/ops/ops.gateway.ts')).toEqual(['ping']);
     });
 
-    it('registers the module and adds no dependency beyond the kit', () => {
-      expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['OpsModule']);
+    it('registers the module and adds no dependency beyond the setup', () => {
+      expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE, 'OpsModule']);
       expect(dependencies(tree)['@socket.io/redis-emitter']).toBeUndefined();
       expect(recordedFeatures(tree)['src/ops']).toMatchObject({ name: 'ops', type: 'blank' });
     });
@@ -158,12 +171,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway --type in a Nest %i 
 describe('realtime-gateway --type defaults', () => {
   it('is chat without a project default, and recorded as such', async () => {
     const tree = await generate(createNestAppTree(12), { name: 'chat' });
-    expect(handledEvents(tree, '/src/chat/chat.gateway.ts')).toEqual([
-      'joinRoom',
-      'leaveRoom',
-      'refreshToken',
-      'sendMessage',
-    ]);
+    expect(handledEvents(tree, '/src/chat/chat.gateway.ts')).toEqual(['joinRoom', 'leaveRoom', 'sendMessage']);
     expect(recordedFeatures(tree)['src/chat']).toMatchObject({ type: 'chat' });
   });
 
@@ -179,7 +187,7 @@ describe('realtime-gateway --type defaults', () => {
     await generate(tree, { name: 'ops', type: 'blank' });
 
     expect(tree.exists('/src/alerts/alerts.topic-policy.ts')).toBe(true);
-    expect(handledEvents(tree, '/src/ops/ops.gateway.ts')).toEqual(['ping', 'refreshToken']);
+    expect(handledEvents(tree, '/src/ops/ops.gateway.ts')).toEqual(['ping']);
   });
 });
 

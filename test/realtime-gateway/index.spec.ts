@@ -1,9 +1,11 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join, posix } from 'node:path';
+import { findClass, memberNames } from '../../src/utils/source-edits';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/schema';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
+import { namedImports, realtimeOptions } from '../support/generated-source';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -23,12 +25,12 @@ function relativeImports(tree: UnitTestTree, path: string): string[] {
     .filter((specifier) => specifier.startsWith('.'));
 }
 
-/** The `namespace` given to @WebSocketGateway() in a gateway file. */
+/** The `namespace` given to the contract's @RealtimeGateway() in a gateway file. */
 function gatewayNamespace(tree: UnitTestTree, path: string): string | undefined {
   const source = readSourceFile(tree, path);
   let namespace: string | undefined;
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && node.expression.getText(source) === 'WebSocketGateway') {
+    if (ts.isCallExpression(node) && node.expression.getText(source) === 'RealtimeGateway') {
       const options = node.arguments[0];
       if (options && ts.isObjectLiteralExpression(options)) {
         const property = options.properties.find(
@@ -46,21 +48,32 @@ function gatewayNamespace(tree: UnitTestTree, path: string): string | undefined 
 
 const CORE_FEATURE_FILES = ['chat.module.ts', 'chat.gateway.ts', 'chat.service.ts', 'chat.events.ts'];
 
+/** What the root module imports once the setup ran: the runtime, with the app's own options. */
+const REALTIME_MODULE = 'RealtimeModule.forRoot(realtimeOptions)';
+
 describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (major) => {
+  const ext = major === 12 ? '.js' : '';
   let tree: UnitTestTree;
 
   beforeEach(async () => {
     tree = await generate(createNestAppTree(major), { name: 'chat' });
   });
 
-  it('writes the feature, its specs and the shared kit', () => {
+  it('writes the feature and its specs, and of the setup only what the app owns', () => {
     for (const file of CORE_FEATURE_FILES) {
       expect(tree.exists(`/src/chat/${file}`)).toBe(true);
     }
     expect(tree.exists('/src/chat/chat.gateway.spec.ts')).toBe(true);
     expect(tree.exists('/test/chat.e2e-spec.ts')).toBe(true);
     expect(tree.getDir('/src/chat/dto').subfiles.length).toBeGreaterThan(0);
-    expect(tree.exists('/src/realtime/realtime.module.ts')).toBe(true);
+    expect(tree.getDir('/src/realtime').subfiles.slice().sort()).toEqual(['auth.policy.ts', 'realtime.options.ts']);
+    // Test support and scale-out are the runtime's now (nest-realtime/testing, its own conformance suite).
+    expect(
+      tree
+        .getDir('/test')
+        .subfiles.filter((file) => file.endsWith('.ts'))
+        .sort(),
+    ).toEqual(['asyncapi.e2e-spec.ts', 'chat.e2e-spec.ts']);
   });
 
   it('serves the feature on the /chat namespace', () => {
@@ -79,25 +92,30 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     }
   });
 
-  it('registers the feature module in AppModule', () => {
-    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
-    const suffix = major === 12 ? '.js' : '';
-    expect(relativeImports(tree, '/src/app.module.ts')).toContain(`./chat/chat.module${suffix}`);
-  });
-
-  it('makes main.ts use the kit adapter and shut down gracefully, as nest add does', () => {
-    const main = tree.readContent('/src/main.ts');
-    expect(main).toContain("app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });");
-    expect(main).toContain('await useRealtimeAdapter(app);');
-    expect(main).toContain(
-      `import { useRealtimeAdapter } from './realtime/redis-io.adapter${major === 12 ? '.js' : ''}';`,
+  it('registers the feature module in AppModule, after RealtimeModule', () => {
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE, 'ChatModule']);
+    expect(relativeImports(tree, '/src/app.module.ts')).toEqual(
+      expect.arrayContaining([`./chat/chat.module${ext}`, `./realtime/realtime.options${ext}`]),
     );
   });
 
-  it('adds the runtime dependencies and schedules one install', () => {
+  it("makes main.ts use the runtime's adapter and shut down gracefully, as nest add does", () => {
+    const main = tree.readContent('/src/main.ts');
+    expect(main).toContain("app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });");
+    expect(main).toContain('await useRealtimeAdapter(app);');
+    expect(namedImports(tree, '/src/main.ts')).toMatchObject({ useRealtimeAdapter: ['nest-realtime'] });
+  });
+
+  it('adds nest-realtime and its peers, and schedules one install', () => {
     const manifest = JSON.parse(tree.readContent('/package.json')) as { dependencies: Record<string, string> };
     expect(Object.keys(manifest.dependencies)).toEqual(
-      expect.arrayContaining(['@nestjs/websockets', '@nestjs/platform-socket.io', 'socket.io', 'class-validator']),
+      expect.arrayContaining([
+        'nest-realtime',
+        '@nestjs/websockets',
+        '@nestjs/platform-socket.io',
+        'socket.io',
+        'class-validator',
+      ]),
     );
     expect(runner.tasks.filter((task) => task.name === 'node-package')).toHaveLength(1);
   });
@@ -117,24 +135,48 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app', (
     expect(tree.readContent('/src/chat/chat.service.ts')).toContain('export class ChatService');
   });
 
-  it('leaves what every gateway shares to the kit: server options, the shutdown drain, e2e test support', () => {
+  it('ties the gateway to its contract and leaves what every gateway shares to the runtime', () => {
     const gateway = tree.readContent('/src/chat/chat.gateway.ts');
-    expect(gateway).toContain("@WebSocketGateway({ namespace: '/chat' })");
-    expect(gateway).not.toContain('REALTIME_SERVER_OPTIONS');
-    expect(gateway).not.toContain('beforeApplicationShutdown');
-    expect(gateway).toContain('this.lifecycle.serve(server);');
-    expect(tree.readContent('/src/realtime/realtime-io.adapter.ts')).toContain('...REALTIME_SERVER_OPTIONS');
-    expect(relativeImports(tree, '/test/chat.e2e-spec.ts')).toContain(`./realtime-testing${major === 12 ? '.js' : ''}`);
+    expect(gateway).toMatch(
+      /const \{ RealtimeGateway, SubscribeMessage \} = realtimeContract<\s*ClientToServerEvents,\s*ServerToClientEvents,?\s*>\(\);/,
+    );
+    expect(gateway).toMatch(/constructor\(\s*private readonly rooms: RealtimeRooms,?\s*\)/);
+    expect(namedImports(tree, '/src/chat/chat.gateway.ts')).toMatchObject({
+      realtimeContract: ['nest-realtime'],
+      RealtimeRooms: ['nest-realtime'],
+    });
+    // Server options, auth, refreshToken and the shutdown drain come with @RealtimeGateway: no hooks, no handler.
+    expect(namedImports(tree, '/src/chat/chat.gateway.ts')).not.toHaveProperty('WebSocketGateway');
+    const gatewayClass = findClass(readSourceFile(tree, '/src/chat/chat.gateway.ts'), 'ChatGateway');
+    expect(gatewayClass && memberNames(gatewayClass)).toEqual(['server', 'joinRoom', 'leaveRoom', 'sendMessage']);
   });
 
-  it('reuses the kit for a second gateway', async () => {
-    const kit = Object.entries(snapshot(tree)).filter(
-      ([path]) => path.startsWith('/src/realtime/') || path === '/test/realtime-testing.ts',
-    );
-    expect(kit.map(([path]) => path)).toContain('/test/realtime-testing.ts');
+  it('leaves RealtimeModule to the root module: the feature module imports nothing', () => {
+    expect(moduleMetadataEntries(tree, '/src/chat/chat.module.ts', 'imports')).toEqual([]);
+    expect(moduleMetadataEntries(tree, '/src/chat/chat.module.ts', 'providers')).toEqual([
+      'ChatGateway',
+      'ChatService',
+    ]);
+  });
+
+  it("tests the feature end to end on the runtime's testing app, started with the app's options", () => {
+    expect(namedImports(tree, '/test/chat.e2e-spec.ts')).toMatchObject({
+      createRealtimeTestingApp: ['nest-realtime/testing'],
+      realtimeOptions: [`../src/realtime/realtime.options${ext}`],
+      ChatModule: [`../src/chat/chat.module${ext}`],
+    });
+    expect(tree.readContent('/test/chat.e2e-spec.ts')).toMatch(/imports: \[ChatModule\],\s+realtime: realtimeOptions,/);
+  });
+
+  it('shares the setup with a second gateway', async () => {
+    const owned = Object.entries(snapshot(tree)).filter(([path]) => path.startsWith('/src/realtime/'));
     await generate(tree, { name: 'notifications' });
-    expect(kit.every(([path, content]) => tree.readContent(path) === content)).toBe(true);
-    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule', 'NotificationsModule']);
+    expect(owned.every(([path, content]) => tree.readContent(path) === content)).toBe(true);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([
+      REALTIME_MODULE,
+      'ChatModule',
+      'NotificationsModule',
+    ]);
     expect(gatewayNamespace(tree, '/src/notifications/notifications.gateway.ts')).toBe('/notifications');
     expect(tree.readContent('/src/main.ts').match(/enableShutdownHooks/g)).toHaveLength(1);
   });
@@ -152,20 +194,18 @@ describe('realtime-gateway options', () => {
     base.create('/nest-realtime.json', JSON.stringify({ namespacePrefix: '/v1', corsOriginsEnv: 'WS_ORIGINS' }));
     const tree = await generate(base, { name: 'chat' });
     expect(gatewayNamespace(tree, '/src/chat/chat.gateway.ts')).toBe('/v1/chat');
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).toContain(
-      "export const CORS_ORIGINS_VARIABLE = 'WS_ORIGINS';",
-    );
-    expect(tree.readContent('/src/realtime/realtime.config.ts')).not.toContain("'CORS_ORIGINS'");
+    expect(realtimeOptions(tree)).toMatchObject({ corsOriginsVariable: 'WS_ORIGINS' });
+    expect(tree.readContent('/src/realtime/realtime.options.ts')).not.toContain('CORS_ORIGINS');
   });
 
-  it('tests /metrics only in a project that serves it', async () => {
+  it('turns /metrics off in the options, which its e2e spec starts the app with, in a project without it', async () => {
     const base = createNestAppTree(11);
     base.create('/nest-realtime.json', JSON.stringify({ metrics: false }));
     const tree = await generate(base, { name: 'chat' });
-    const e2e = tree.readContent('/test/chat.e2e-spec.ts');
-    expect(e2e).toContain('/health/ready');
-    expect(e2e).not.toContain('/metrics');
-    expect(tree.exists('/src/realtime/metrics.controller.ts')).toBe(false);
+    expect(realtimeOptions(tree)).toMatchObject({ metrics: false });
+    expect(namedImports(tree, '/test/chat.e2e-spec.ts')).toMatchObject({
+      realtimeOptions: ['../src/realtime/realtime.options'],
+    });
   });
 
   it('refuses project defaults it cannot use', async () => {
@@ -184,7 +224,7 @@ describe('realtime-gateway options', () => {
   it('--flat writes the feature directly in the path', async () => {
     const tree = await generate(createNestAppTree(11), { name: 'chat', flat: true, path: 'features' });
     expect(tree.exists('/src/features/chat.gateway.ts')).toBe(true);
-    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE, 'ChatModule']);
   });
 
   it('--path and folders in the name nest the feature, registered in the nearest module', async () => {
@@ -197,7 +237,9 @@ describe('realtime-gateway options', () => {
     expect(tree.exists('/src/admin/chat/chat.gateway.ts')).toBe(true);
     expect(moduleMetadataEntries(tree, '/src/admin/admin.module.ts', 'imports')).toEqual(['ChatModule']);
     expect(relativeImports(tree, '/src/admin/admin.module.ts')).toContain('./chat/chat.module.js');
-    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([]);
+    // RealtimeModule stays in the module main.ts boots, for every feature.
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE]);
+    expect(moduleMetadataEntries(tree, '/src/admin/admin.module.ts', 'imports')).not.toContain(REALTIME_MODULE);
   });
 
   it('--module picks the module to register in', async () => {
@@ -215,6 +257,7 @@ describe('realtime-gateway options', () => {
     const tree = await generate(createNestAppTree(12), { name: 'chat', spec: false });
     expect(tree.files.filter((path) => path.startsWith('/src/chat/') && path.endsWith('.spec.ts'))).toEqual([]);
     expect(tree.exists('/test/chat.e2e-spec.ts')).toBe(false);
+    expect(tree.exists('/test/asyncapi.e2e-spec.ts')).toBe(false);
   });
 
   it('--spec-file-suffix names every spec it writes, and says when the runner would miss them', async () => {
@@ -226,9 +269,8 @@ describe('realtime-gateway options', () => {
     subscription.unsubscribe();
 
     expect(tree.exists('/src/chat/chat.gateway.test.ts')).toBe(true);
-    expect(tree.exists('/src/realtime/ws-validation.pipe.test.ts')).toBe(true);
     expect(tree.exists('/test/chat.e2e-test.ts')).toBe(true);
-    expect(tree.exists('/test/chat.scale-out.e2e-test.ts')).toBe(true);
+    expect(tree.exists('/test/asyncapi.e2e-test.ts')).toBe(true);
     expect(tree.files.filter((path) => /[.-]spec\.ts$/.test(path) && !path.includes('app.'))).toEqual([]);
     expect(warnings).toContainEqual(expect.stringMatching(/chat.gateway.test.ts does not match the unit tests/));
   });
@@ -242,11 +284,11 @@ describe('realtime-gateway options', () => {
     expect(tree.exists('/test/chat.e2e-test.ts')).toBe(true);
   });
 
-  it('--skip-import leaves AppModule alone', async () => {
-    const base = createNestAppTree(11);
-    const appModule = base.readContent('/src/app.module.ts');
-    const tree = await generate(base, { name: 'chat', skipImport: true });
-    expect(tree.readContent('/src/app.module.ts')).toBe(appModule);
+  it('--skip-import registers the feature module nowhere; AppModule gets only RealtimeModule', async () => {
+    const tree = await generate(createNestAppTree(11), { name: 'chat', skipImport: true });
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE]);
+    expect(relativeImports(tree, '/src/app.module.ts')).not.toContain('./chat/chat.module');
+    expect(tree.exists('/src/chat/chat.module.ts')).toBe(true);
   });
 
   it('--skip-install schedules no install', async () => {
@@ -254,31 +296,27 @@ describe('realtime-gateway options', () => {
     expect(runner.tasks).toEqual([]);
   });
 
-  it('--project generates into a monorepo project', async () => {
+  it('--project generates into a monorepo project, and leaves the other apps alone', async () => {
     const base = createNestAppTree(11);
     addMonorepoApp(base, 'admin');
+    const svc = {
+      main: base.readContent('/apps/svc/src/main.ts'),
+      module: base.readContent('/apps/svc/src/app.module.ts'),
+    };
     const tree = await generate(base, { name: 'chat', project: 'admin' });
     expect(tree.exists('/apps/admin/src/chat/chat.gateway.ts')).toBe(true);
-    expect(tree.exists('/apps/admin/src/realtime/realtime.module.ts')).toBe(true);
+    expect(tree.exists('/apps/admin/src/realtime/realtime.options.ts')).toBe(true);
     expect(tree.exists('/apps/admin/test/chat.e2e-spec.ts')).toBe(true);
-    expect(relativeImports(tree, '/apps/admin/test/chat.e2e-spec.ts')).toContain('../src/chat/chat.module');
-    expect(moduleMetadataEntries(tree, '/apps/admin/src/app.module.ts', 'imports')).toEqual(['ChatModule']);
+    expect(relativeImports(tree, '/apps/admin/test/chat.e2e-spec.ts')).toEqual(
+      expect.arrayContaining(['../src/chat/chat.module', '../src/realtime/realtime.options']),
+    );
+    expect(moduleMetadataEntries(tree, '/apps/admin/src/app.module.ts', 'imports')).toEqual([
+      REALTIME_MODULE,
+      'ChatModule',
+    ]);
     expect(tree.readContent('/apps/admin/src/main.ts')).toContain('enableShutdownHooks');
-    expect(tree.readContent('/apps/svc/src/main.ts')).not.toContain('enableShutdownHooks');
-  });
-
-  it('leaves out the kit specs that declare decorated classes in a Vitest monorepo project, which cannot parse them', async () => {
-    const standalone = await generate(createNestAppTree(12), { name: 'chat' });
-    const base = createNestAppTree(12);
-    addMonorepoApp(base, 'admin');
-    const monorepo = await generate(base, { name: 'chat', project: 'admin' });
-
-    for (const spec of ['realtime.asyncapi.spec.ts', 'realtime.json-schema.spec.ts']) {
-      expect(standalone.exists(`/src/realtime/${spec}`)).toBe(true);
-      expect(monorepo.exists(`/apps/admin/src/realtime/${spec}`)).toBe(false);
-    }
-    expect(monorepo.exists('/apps/admin/src/realtime/realtime.auth.spec.ts')).toBe(true);
-    expect(monorepo.exists('/apps/admin/src/realtime/realtime.asyncapi.ts')).toBe(true);
+    expect(tree.readContent('/apps/svc/src/main.ts')).toBe(svc.main);
+    expect(tree.readContent('/apps/svc/src/app.module.ts')).toBe(svc.module);
   });
 });
 

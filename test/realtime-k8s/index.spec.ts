@@ -1,17 +1,24 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { RequestMethod, Type } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+// The runtime as an app loads it (CommonJS build, with Nest's decorator metadata): what the probes call.
+import { HealthController } from '../../dist/runtime/cjs/health.controller';
+import { RealtimeModule } from '../../dist/runtime/cjs/realtime.module';
 import {
   APP_CLOSE_BUDGET_SECONDS,
   LIVENESS_PATH,
   PRE_STOP_SECONDS,
+  proxyTimeoutSeconds,
   READINESS_PATH,
+  terminationGracePeriodSeconds,
 } from '../../src/realtime-k8s/manifests';
 import { Schema as RealtimeK8sOptions } from '../../src/realtime-k8s/schema';
-import { readSourceFile, ts } from '../../src/utils/typescript';
+import { moduleMetadataEntries } from '../../src/utils/module-metadata';
+import { RUNTIME_SERVER_SETTINGS } from '../../src/utils/realtime-settings';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
-import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -43,25 +50,21 @@ function container(tree: UnitTestTree): Manifest {
   return manifest(tree, 'deployment.yaml').spec.template.spec.containers[0];
 }
 
-/** GET routes of the kit's health controller, read from its decorators: what the probes may call. */
-function healthRoutes(tree: UnitTestTree): string[] {
-  const source = readSourceFile(tree, '/src/realtime/health.controller.ts');
-  const decoratorArgument = (node: ts.Node, name: string): string | undefined =>
-    ts.canHaveDecorators(node)
-      ? ts
-          .getDecorators(node)
-          ?.map((decorator) => decorator.expression)
-          .filter(ts.isCallExpression)
-          .filter((call) => call.expression.getText(source) === name)
-          .map((call) => (call.arguments[0] as ts.StringLiteral).text)[0]
-      : undefined;
-  const controller = source.statements.find(ts.isClassDeclaration);
-  const prefix = controller && decoratorArgument(controller, 'Controller');
-  return (controller?.members ?? [])
-    .map((member) => decoratorArgument(member, 'Get'))
-    .filter((path): path is string => path !== undefined)
-    .map((path) => `/${prefix}/${path}`);
+/** GET routes of a controller, read from Nest's own route metadata: what the probes may call. */
+function getRoutes(controller: Type): string[] {
+  const prefix = Reflect.getMetadata(PATH_METADATA, controller) as string;
+  const prototype = controller.prototype as Record<string, unknown>;
+  return Object.getOwnPropertyNames(prototype)
+    .map((name) => prototype[name])
+    .filter(
+      (handler): handler is object =>
+        typeof handler === 'function' && Reflect.getMetadata(METHOD_METADATA, handler) === RequestMethod.GET,
+    )
+    .map((handler) => `/${prefix}/${Reflect.getMetadata(PATH_METADATA, handler) as string}`);
 }
+
+/** What the root module imports once the setup ran: the runtime, with the app's own options. */
+const REALTIME_MODULE = 'RealtimeModule.forRoot(realtimeOptions)';
 
 function env(tree: UnitTestTree): Record<string, Manifest> {
   return Object.fromEntries(container(tree).env.map((entry: Manifest) => [entry.name, entry]));
@@ -92,22 +95,22 @@ describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (majo
     expect(reports.filter((report) => report.errors.length > 0)).toEqual([]);
   });
 
-  it('probes paths the app serves', () => {
-    const routes = healthRoutes(tree);
-    expect(routes).toEqual(expect.arrayContaining([LIVENESS_PATH, READINESS_PATH]));
+  it("probes the paths the runtime's HealthController serves, through RealtimeModule in AppModule", () => {
+    expect(getRoutes(HealthController)).toEqual(expect.arrayContaining([LIVENESS_PATH, READINESS_PATH]));
+    expect(RealtimeModule.forRoot({}).controllers).toContain(HealthController);
     expect(container(tree).readinessProbe.httpGet.path).toBe(READINESS_PATH);
     expect(container(tree).livenessProbe.httpGet.path).toBe(LIVENESS_PATH);
-    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toContain('RealtimeModule');
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toContain(REALTIME_MODULE);
   });
 
   it('keeps ingress timeouts above the heartbeat and the grace period above the drain', () => {
     const annotations = manifest(tree, 'ingress.yaml').metadata.annotations;
-    // The kit's REALTIME_SERVER_OPTIONS: pingInterval 25 s + pingTimeout 20 s.
+    // The runtime's heartbeat (RUNTIME_SERVER_SETTINGS): pingInterval 25 s + pingTimeout 20 s.
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(45);
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThan(45);
     const pod = manifest(tree, 'deployment.yaml').spec.template.spec;
     expect(pod.containers[0].lifecycle.preStop.sleep.seconds).toBe(PRE_STOP_SECONDS);
-    // preStop pause + SHUTDOWN_NOTICE_MS (300 ms) + the app's close budget.
+    // preStop pause + the runtime's shutdown notice (300 ms) + the app's close budget.
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(PRE_STOP_SECONDS + 0.3 + APP_CLOSE_BUDGET_SECONDS);
   });
 
@@ -175,20 +178,23 @@ describe('realtime-k8s options and re-runs', () => {
     expect(validateManifests(deployFiles(tree)).flatMap((report) => report.errors)).toEqual([]);
   });
 
-  it('follows the heartbeat and transports the app is tuned to', async () => {
-    const tree = await k8s(prepared());
-    const config = tree.readContent('/src/realtime/realtime.config.ts');
-    tree.overwrite(
+  it("derives timeouts, affinity and the grace period from the runtime's settings, not a kit-era config", async () => {
+    const tree = prepared();
+    // What an app made by an earlier release may still hold: the runtime no longer reads it.
+    tree.create(
       '/src/realtime/realtime.config.ts',
-      config
-        .replace("transports: ['websocket']", "transports: ['polling', 'websocket']")
-        .replace('pingInterval: 25_000', 'pingInterval: 60_000'),
+      `export const SHUTDOWN_NOTICE_MS = 9_000;\n` +
+        `export const REALTIME_SERVER_OPTIONS = { transports: ['polling', 'websocket'], pingInterval: 60_000 };\n`,
     );
     await k8s(tree);
     const annotations = manifest(tree, 'ingress.yaml').metadata.annotations;
-    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(80);
-    expect(annotations['nginx.ingress.kubernetes.io/affinity']).toBe('cookie');
-    expect(validateManifests(deployFiles(tree)).flatMap((report) => report.errors)).toEqual([]);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBe(
+      proxyTimeoutSeconds(RUNTIME_SERVER_SETTINGS),
+    );
+    expect(annotations['nginx.ingress.kubernetes.io/affinity']).toBeUndefined();
+    expect(manifest(tree, 'deployment.yaml').spec.template.spec.terminationGracePeriodSeconds).toBe(
+      terminationGracePeriodSeconds(RUNTIME_SERVER_SETTINGS),
+    );
   });
 
   it("references the identity provider's settings instead of JWT_SECRET in jwks mode", async () => {
@@ -234,23 +240,28 @@ describe('realtime-k8s options and re-runs', () => {
     expect(manifest(tree, 'deployment.yaml').spec.template.metadata.annotations).toBeUndefined();
   });
 
-  it('prepares an app nest add never ran on: kit, health dependencies, root module', async () => {
+  it('prepares an app nest add never ran on: the runtime and its peers, the options, the root module', async () => {
     const tree = await k8s(createNestAppTree(11));
     const manifestJson = JSON.parse(tree.readContent('/package.json'));
-    expect(Object.keys(manifestJson.dependencies)).toEqual(expect.arrayContaining(['@nestjs/terminus', 'prom-client']));
-    expect(tree.exists('/src/realtime/health.controller.ts')).toBe(true);
-    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual(['RealtimeModule']);
+    expect(Object.keys(manifestJson.dependencies)).toEqual(
+      expect.arrayContaining(['nest-realtime', '@nestjs/terminus']),
+    );
+    expect(tree.exists('/src/realtime/realtime.options.ts')).toBe(true);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([REALTIME_MODULE]);
   });
 
-  it('warns when the kit module it keeps does not serve the probes', async () => {
-    const tree = prepared();
-    const kitModule = '/src/realtime/realtime.module.ts';
-    tree.overwrite(kitModule, tree.readContent(kitModule).replace(/controllers: \[[^\]]*\]/, 'controllers: []'));
+  it('writes the manifests where it cannot register RealtimeModule, and prints the lines to add', async () => {
+    const base = createNestAppTree(12);
+    const custom = `import { createApp } from './factory.js';\n\nawait createApp().then((app) => app.listen(3000));\n`;
+    base.overwrite('/src/main.ts', custom);
     const warnings: string[] = [];
     const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
-    await k8s(tree);
+    const tree = await k8s(base);
     subscription.unsubscribe();
-    expect(warnings.join('\n')).toContain(`${kitModule} does not register HealthController`);
+    expect(tree.exists('/deploy/deployment.yaml')).toBe(true);
+    expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([]);
+    expect(warnings.join('\n')).toContain('RealtimeModule was not registered');
+    expect(warnings.join('\n')).toContain(`imports: [${REALTIME_MODULE}, ...]`);
   });
 
   it('deploys a monorepo project from its own folder', async () => {

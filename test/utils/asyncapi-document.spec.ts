@@ -1,9 +1,16 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
-import { ASYNCAPI_SCRIPT, asyncApiOutputPath, asyncApiScript } from '../../src/utils/asyncapi-document';
+import { lastValueFrom } from 'rxjs';
+import {
+  addAsyncApiDocument,
+  ASYNCAPI_SCRIPT,
+  asyncApiOutputPath,
+  asyncApiScript,
+} from '../../src/utils/asyncapi-document';
 import { detectHostProject } from '../../src/utils/host-project';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { namedImports } from '../support/generated-source';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 
@@ -59,10 +66,9 @@ describe.each([11, 12] as FixtureMajor[])('npm run asyncapi in a Nest %i app', (
     expect(scripts(tree).build).toBe('nest build');
   });
 
-  it('writes the entry beside main.ts, importing AppModule and the kit as the host imports', () => {
-    expect(imports(tree, '/src/asyncapi.ts')).toEqual(
-      expect.arrayContaining([`./app.module${ext}`, `./realtime/realtime.asyncapi${ext}`, 'yaml']),
-    );
+  it("writes the entry beside main.ts, importing AppModule as the host imports and the runtime's document builder", () => {
+    expect(imports(tree, '/src/asyncapi.ts')).toEqual(expect.arrayContaining([`./app.module${ext}`, 'yaml']));
+    expect(namedImports(tree, '/src/asyncapi.ts')).toMatchObject({ buildAsyncApiDocument: ['nest-realtime'] });
     expect(tree.readContent('/src/asyncapi.ts')).toContain("const OUTPUT = 'asyncapi.yaml';");
   });
 
@@ -73,13 +79,12 @@ describe.each([11, 12] as FixtureMajor[])('npm run asyncapi in a Nest %i app', (
 
   it('writes an e2e spec that checks the document against every gateway event', () => {
     expect(imports(tree, '/test/asyncapi.e2e-spec.ts')).toEqual(
-      expect.arrayContaining([
-        '@asyncapi/parser',
-        `../src/app.module${ext}`,
-        `../src/realtime/realtime.asyncapi${ext}`,
-        `../src/realtime/realtime.events${ext}`,
-      ]),
+      expect.arrayContaining(['@asyncapi/parser', `../src/app.module${ext}`]),
     );
+    expect(namedImports(tree, '/test/asyncapi.e2e-spec.ts')).toMatchObject({
+      buildAsyncApiDocument: ['nest-realtime'],
+      SERVER_EVENT_CLASSES_METADATA: ['nest-realtime'],
+    });
   });
 
   it('records both files, so a later release updates them when nobody edited them', () => {
@@ -170,5 +175,18 @@ describe('the asyncapi script', () => {
     expect(messages).toEqual(
       expect.arrayContaining([expect.stringContaining('Could not tell which module /src/main.ts boots')]),
     );
+  });
+});
+
+describe('the asyncapi document without specs', () => {
+  it('writes the entry and the script but no e2e spec when specs are off (realtime-gateway --no-spec)', async () => {
+    const tree = createNestAppTree(12);
+    const host = detectHostProject(tree, {});
+
+    await lastValueFrom(runner.callRule(addAsyncApiDocument({ host, spec: false }), tree));
+
+    expect(tree.exists('/src/asyncapi.ts')).toBe(true);
+    expect(scripts(tree)[ASYNCAPI_SCRIPT]).toBe('nest build && node dist/asyncapi.js');
+    expect(tree.files.filter((path) => path.startsWith('/test/asyncapi'))).toEqual([]);
   });
 });

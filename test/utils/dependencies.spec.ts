@@ -2,7 +2,8 @@ import { callRule, SchematicContext } from '@angular-devkit/schematics';
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
-import { addRealtimeDependencies, REALTIME_DEPENDENCIES } from '../../src/utils/dependencies';
+import { version as OUR_VERSION } from '../../package.json';
+import { addRealtimeDependencies, REALTIME_DEPENDENCIES, RUNTIME_PACKAGE_NAME } from '../../src/utils/dependencies';
 import { createNestAppTree } from '../fixtures/nest-app';
 
 const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
@@ -10,6 +11,25 @@ const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../c
 interface Manifest {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+/** A fresh Nest 11 app whose package.json has had `edit` applied. */
+function appWith(edit: (manifest: Manifest) => void): UnitTestTree {
+  const tree = createNestAppTree(11);
+  const manifest = JSON.parse(tree.readContent('/package.json')) as Manifest;
+  edit(manifest);
+  tree.overwrite('/package.json', JSON.stringify(manifest, null, 2) + '\n');
+  return tree;
+}
+
+/** Where nest-realtime is in a manifest, and with which spec. */
+function runtimeEntries(manifest: Manifest): Record<string, string | undefined> {
+  return Object.fromEntries(
+    (['dependencies', 'devDependencies', 'peerDependencies'] as const)
+      .map((section) => [section, manifest[section]?.[RUNTIME_PACKAGE_NAME]])
+      .filter(([, spec]) => spec !== undefined),
+  );
 }
 
 async function apply(tree: UnitTestTree, options: Parameters<typeof addRealtimeDependencies>[0]) {
@@ -71,5 +91,49 @@ describe('addRealtimeDependencies', () => {
     const once = tree.readContent('/package.json');
     await apply(tree, { nestMajor: 12 });
     expect(tree.readContent('/package.json')).toBe(once);
+  });
+
+  it("adds none of the runtime's own dependencies", async () => {
+    const { manifest } = await apply(createNestAppTree(12), { nestMajor: 12 });
+    const names = [...Object.keys(manifest.dependencies), ...Object.keys(manifest.devDependencies)];
+    expect(
+      names.filter((name) => ['jose', 'prom-client', 'rate-limiter-flexible', 'socket.io-parser'].includes(name)),
+    ).toEqual([]);
+  });
+});
+
+describe('addRealtimeDependencies and nest-realtime itself', () => {
+  it('adds it to dependencies as ^ our version when the app does not have it', async () => {
+    const { manifest } = await apply(createNestAppTree(12), { nestMajor: 12 });
+    expect(runtimeEntries(manifest)).toEqual({ dependencies: `^${OUR_VERSION}` });
+  });
+
+  it('moves it from devDependencies (npm i -D before nest add) to dependencies, keeping the spec the app chose', async () => {
+    const tree = appWith((manifest) => {
+      manifest.devDependencies[RUNTIME_PACKAGE_NAME] = 'file:../nest-realtime-0.2.0.tgz';
+    });
+    const { manifest } = await apply(tree, { nestMajor: 11 });
+    expect(runtimeEntries(manifest)).toEqual({ dependencies: 'file:../nest-realtime-0.2.0.tgz' });
+    expect(Object.keys(manifest.dependencies)).toEqual(
+      Object.keys(manifest.dependencies)
+        .slice()
+        .sort((a, b) => a.localeCompare(b)),
+    );
+  });
+
+  it('leaves it alone in dependencies, whatever its version', async () => {
+    const tree = appWith((manifest) => {
+      manifest.dependencies[RUNTIME_PACKAGE_NAME] = '~0.1.4';
+    });
+    const { manifest } = await apply(tree, { nestMajor: 11 });
+    expect(runtimeEntries(manifest)).toEqual({ dependencies: '~0.1.4' });
+  });
+
+  it('leaves it alone in peerDependencies, where a library built on it declares it', async () => {
+    const tree = appWith((manifest) => {
+      manifest.peerDependencies = { [RUNTIME_PACKAGE_NAME]: '^0.2.0' };
+    });
+    const { manifest } = await apply(tree, { nestMajor: 11 });
+    expect(runtimeEntries(manifest)).toEqual({ peerDependencies: '^0.2.0' });
   });
 });

@@ -1,8 +1,14 @@
 import { HostTree } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
-import { addToModuleMetadata, findModuleMetadata } from '../../src/utils/module-metadata';
+import {
+  addEntryToModuleMetadata,
+  addToModuleMetadata,
+  findModuleMetadata,
+  ModuleMetadataEntry,
+} from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree } from '../fixtures/nest-app';
+import { namedImports } from '../support/generated-source';
 
 /** The identifiers listed in one array of the @Module() decorator, read from the AST. */
 function metadataArray(tree: UnitTestTree, path: string, field: string): string[] {
@@ -99,5 +105,95 @@ describe('addToModuleMetadata', () => {
     expect(() => addToModuleMetadata(tree, '/src/app.module.ts', 'imports', 'ChatModule', './chat')).toThrow(
       /has no @Module\(\{...\}\) decorator/,
     );
+  });
+});
+
+describe('addEntryToModuleMetadata', () => {
+  const realtimeModule: ModuleMetadataEntry = {
+    entry: 'RealtimeModule.forRoot(realtimeOptions)',
+    imports: [
+      { symbol: 'RealtimeModule', from: 'nest-realtime' },
+      { symbol: 'realtimeOptions', from: './realtime/realtime.options' },
+    ],
+  };
+
+  it('adds an expression with every import it needs', () => {
+    const tree = createNestAppTree(11);
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule);
+    expect(metadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['RealtimeModule.forRoot(realtimeOptions)']);
+    expect(namedImports(tree, '/src/app.module.ts')).toMatchObject({
+      RealtimeModule: ['nest-realtime'],
+      realtimeOptions: ['./realtime/realtime.options'],
+    });
+  });
+
+  it('is idempotent: a second call changes nothing', () => {
+    const tree = createNestAppTree(12);
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule);
+    const once = tree.readContent('/src/app.module.ts');
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule);
+    expect(tree.readContent('/src/app.module.ts')).toBe(once);
+  });
+
+  it('imports a symbol the file already imports only once', () => {
+    const tree = treeWithModule(
+      [
+        `import { Module } from '@nestjs/common';`,
+        `import { RealtimeModule } from 'nest-realtime';`,
+        `@Module({ imports: [ChatModule] })`,
+        `export class AppModule {}`,
+      ].join('\n'),
+    );
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule);
+    expect(metadataArray(tree, '/src/app.module.ts', 'imports')).toEqual([
+      'ChatModule',
+      'RealtimeModule.forRoot(realtimeOptions)',
+    ]);
+    expect(namedImports(tree, '/src/app.module.ts').RealtimeModule).toEqual(['nest-realtime']);
+  });
+
+  it('by default counts only the same text as present', () => {
+    const tree = treeWithModule(
+      [
+        `import { Module } from '@nestjs/common';`,
+        `@Module({ imports: [RealtimeModule.forRoot(otherOptions)] })`,
+        `export class AppModule {}`,
+      ].join('\n'),
+    );
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule);
+    expect(metadataArray(tree, '/src/app.module.ts', 'imports')).toEqual([
+      'RealtimeModule.forRoot(otherOptions)',
+      'RealtimeModule.forRoot(realtimeOptions)',
+    ]);
+  });
+
+  it('leaves the file as it is when isPresent recognises an entry, importing nothing', () => {
+    const text = [
+      `import { Module } from '@nestjs/common';`,
+      `import { RealtimeModule } from 'nest-realtime';`,
+      `@Module({ imports: [RealtimeModule.forRootAsync({ useFactory: () => ({}) })] })`,
+      `export class AppModule {}`,
+      ``,
+    ].join('\n');
+    const tree = treeWithModule(text);
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', {
+      ...realtimeModule,
+      isPresent: (existing) => /^RealtimeModule\b/.test(existing),
+    });
+    expect(tree.readContent('/src/app.module.ts')).toBe(text);
+  });
+
+  it('creates the array when the decorator has none', () => {
+    const tree = treeWithModule(`import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AppModule {}\n`);
+    addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule);
+    expect(metadataArray(tree, '/src/app.module.ts', 'imports')).toEqual(['RealtimeModule.forRoot(realtimeOptions)']);
+  });
+
+  it('refuses a file without @Module(), leaving it as it was', () => {
+    const tree = treeWithModule(`export class NotAModule {}\n`);
+    expect(() => addEntryToModuleMetadata(tree, '/src/app.module.ts', 'imports', realtimeModule)).toThrow(
+      /has no @Module\(\{...\}\) decorator/,
+    );
+    expect(tree.readContent('/src/app.module.ts')).toBe(`export class NotAModule {}\n`);
   });
 });

@@ -1,48 +1,34 @@
-import { HostTree } from '@angular-devkit/schematics';
-import { UnitTestTree } from '@angular-devkit/schematics/testing';
-import { readRealtimeServerSettings } from '../../src/utils/realtime-settings';
+import { Logger } from '@nestjs/common';
+import { GatewayMetadata } from '@nestjs/websockets';
+import { SHUTDOWN_NOTICE_MS } from '../../runtime/realtime.lifecycle';
+import { realtimeServerOptions } from '../../runtime/realtime.server-options';
+import { RealtimeSettings } from '../../runtime/realtime.settings';
+import { RUNTIME_SERVER_SETTINGS } from '../../src/utils/realtime-settings';
 
-function configTree(source: string): UnitTestTree {
-  const tree = new UnitTestTree(new HostTree());
-  tree.create('/src/realtime/realtime.config.ts', source);
-  return tree;
-}
+/**
+ * realtime-k8s derives the ingress timeouts, session affinity and the grace period from RUNTIME_SERVER_SETTINGS,
+ * so they must be what the runtime serves every gateway with: read here from the runtime's own sources.
+ */
+describe('RUNTIME_SERVER_SETTINGS', () => {
+  let served: Readonly<GatewayMetadata>;
 
-describe('readRealtimeServerSettings', () => {
-  it('reads the heartbeat, transports and shutdown notice the kit declares', () => {
-    const tree = configTree(`
-      export const SHUTDOWN_NOTICE_MS = 1_500;
-      export const REALTIME_SERVER_OPTIONS: Readonly<GatewayMetadata> = {
-        transports: ['websocket'],
-        pingInterval: 10_000,
-        pingTimeout: 5000,
-        cors: { origin: checkOrigin, credentials: true },
-      };`);
-    expect(readRealtimeServerSettings(tree, '/src/realtime/realtime.config.ts')).toEqual({
-      settings: { pingIntervalMs: 10_000, pingTimeoutMs: 5_000, polling: false, shutdownNoticeMs: 1_500 },
-      assumed: [],
-    });
+  beforeAll(() => {
+    // The server options do not depend on the environment, so none is given; the development-secret warning
+    // that an empty environment earns is not this test's subject.
+    Logger.overrideLogger(false);
+    served = realtimeServerOptions(RealtimeSettings.resolve({ env: {} }));
   });
 
-  it('sees through `as const` and treats a missing transports list as polling, like socket.io', () => {
-    const tree = configTree(`
-      export const SHUTDOWN_NOTICE_MS = 300;
-      export const REALTIME_SERVER_OPTIONS = { pingInterval: 25_000, pingTimeout: 20_000 } as const;`);
-    const { settings, assumed } = readRealtimeServerSettings(tree, '/src/realtime/realtime.config.ts');
-    expect(settings.polling).toBe(true);
-    expect(assumed).toEqual([]);
+  it("is the runtime's heartbeat", () => {
+    expect(RUNTIME_SERVER_SETTINGS.pingIntervalMs).toBe(served.pingInterval);
+    expect(RUNTIME_SERVER_SETTINGS.pingTimeoutMs).toBe(served.pingTimeout);
   });
 
-  it('falls back to socket.io defaults for values that are not literals, and names them', () => {
-    const tree = configTree(`
-      const base = 30_000;
-      export const REALTIME_SERVER_OPTIONS = { transports: TRANSPORTS, pingInterval: base, pingTimeout: 20_000 };`);
-    const { settings, assumed } = readRealtimeServerSettings(tree, '/src/realtime/realtime.config.ts');
-    expect(settings).toEqual({ pingIntervalMs: 25_000, pingTimeoutMs: 20_000, polling: true, shutdownNoticeMs: 300 });
-    expect(assumed).toEqual([
-      'REALTIME_SERVER_OPTIONS.transports',
-      'REALTIME_SERVER_OPTIONS.pingInterval',
-      'SHUTDOWN_NOTICE_MS',
-    ]);
+  it("says whether the runtime polls, socket.io's default when it lists no transports", () => {
+    expect(RUNTIME_SERVER_SETTINGS.polling).toBe(served.transports?.includes('polling') ?? true);
+  });
+
+  it("is the runtime's shutdown notice", () => {
+    expect(RUNTIME_SERVER_SETTINGS.shutdownNoticeMs).toBe(SHUTDOWN_NOTICE_MS);
   });
 });

@@ -1,5 +1,4 @@
-import { SchematicsException } from '@angular-devkit/schematics';
-import { withConstValue, withImportExtension, withoutImported } from '../../src/utils/template-source';
+import { withImportExtension } from '../../src/utils/template-source';
 
 const SOURCE = [
   "import { Module } from '@nestjs/common';",
@@ -12,6 +11,8 @@ const SOURCE = [
   '',
   "export const CORS_ORIGINS_VARIABLE = 'CORS_ORIGINS';",
   "const text = './not-an-import.js';",
+  "const redis = () => import('./redis/redis.client.js');",
+  "const emitter = () => import('@socket.io/redis-emitter');",
   '',
   '@Module({ controllers: [HealthController, MetricsController], providers: [MetricsController] })',
   'export class RealtimeModule {}',
@@ -29,47 +30,11 @@ describe('withImportExtension', () => {
     expect(adapted).toContain("from '@nestjs/common';");
     expect(adapted).toContain("from './data.json';");
     expect(adapted).toContain("const text = './not-an-import.js';");
+    expect(adapted).toContain("import('./redis/redis.client')");
+    expect(adapted).toContain("import('@socket.io/redis-emitter')");
   });
 
   it('leaves an ES module host its .js suffixes, byte for byte', () => {
     expect(withImportExtension('a.ts', SOURCE, '.js')).toBe(SOURCE);
-  });
-});
-
-describe('withConstValue', () => {
-  it('sets the initializer of a top-level const and nothing else', () => {
-    const adapted = withConstValue('a.ts', SOURCE, 'CORS_ORIGINS_VARIABLE', "'ALLOWED_ORIGINS'");
-
-    expect(adapted).toBe(SOURCE.replace("= 'CORS_ORIGINS'", "= 'ALLOWED_ORIGINS'"));
-  });
-
-  it('fails naming the template when the const is missing', () => {
-    expect(() => withConstValue('realtime.config.ts', SOURCE, 'MISSING', "'x'")).toThrow(
-      new SchematicsException('Template realtime.config.ts declares no top-level const MISSING to set.'),
-    );
-  });
-});
-
-describe('withoutImported', () => {
-  it("removes the class's own import and every array element naming it", () => {
-    const adapted = withoutImported('a.ts', SOURCE, 'MetricsController');
-
-    expect(adapted).not.toContain("from './metrics.controller.js'");
-    expect(adapted).toContain('controllers: [HealthController]');
-    expect(adapted).toContain('providers: []');
-    // An import that binds the name under another local name is not the class's import.
-    expect(adapted).toContain("import { other, MetricsController as Alias } from '../shared/other.js';");
-  });
-
-  it('removes the first element of a list with the comma after it', () => {
-    const source = "import { A, B } from './ab.js';\nconst list = [A, B];\n";
-
-    expect(withoutImported('a.ts', source, 'A')).toBe("import { B } from './ab.js';\nconst list = [B];\n");
-  });
-
-  it('fails naming the template when nothing imports the class', () => {
-    expect(() => withoutImported('realtime.module.ts', 'const x = 1;\n', 'MetricsController')).toThrow(
-      /realtime.module.ts does not import MetricsController/,
-    );
   });
 });
