@@ -45,7 +45,6 @@ export {
   type RealtimeHandshake,
   type RealtimeTokenClaims,
   type RealtimeUser,
-  type VerifiedConnection,
 } from './realtime.auth-policy.js';
 export {
   ASYMMETRIC_ALGORITHMS,
@@ -95,7 +94,12 @@ export {
   fetchUserSockets,
 } from './cluster-query.js';
 
-export { PresenceRegistry, PresenceTracker } from './presence.registry.js';
+export {
+  membershipField,
+  PresenceRegistry,
+  PresenceTracker,
+  presenceKeys,
+} from './presence.registry.js';
 export { RealtimeLifecycle, SHUTDOWN_NOTICE_MS } from './realtime.lifecycle.js';
 export { RealtimeMetrics } from './realtime.metrics.js';
 export { RealtimeHealthIndicators } from './realtime.health.js';

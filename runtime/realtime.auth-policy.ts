@@ -15,14 +15,6 @@ export type RealtimeHandshake = Pick<
   'address' | 'headers' | 'query' | 'auth'
 >;
 
-/** A client whose token was verified: what the policy decides on. */
-export interface VerifiedConnection {
-  /** The token's claims. */
-  claims: RealtimeTokenClaims;
-  /** Where and how the client connects: address, headers, query, auth. */
-  handshake: RealtimeHandshake;
-}
-
 /** Who a socket belongs to: its user's room, presence, limits and `client.data.userId` use it. */
 export interface RealtimeUser {
   userId: string;
@@ -43,7 +35,7 @@ export interface RealtimeUser {
  *     super();
  *   }
  *
- *   override async authenticate({ claims }: VerifiedConnection): Promise<RealtimeUser> {
+ *   override async authenticate(claims: RealtimeTokenClaims): Promise<RealtimeUser> {
  *     if (await this.users.isSuspended(claims.sub)) {
  *       this.forbid('This account is suspended');
  *     }
@@ -58,9 +50,12 @@ export class RealtimeAuthPolicy {
    * again for every `refreshToken` (which must name the same user). Throw a
    * RealtimeException to refuse; the client gets its code and message.
    */
-  authenticate({
-    claims,
-  }: VerifiedConnection): RealtimeUser | Promise<RealtimeUser> {
+  authenticate(
+    claims: RealtimeTokenClaims,
+    // The default needs only the token; an override may also check where the client connects from.
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    _handshake: RealtimeHandshake,
+  ): RealtimeUser | Promise<RealtimeUser> {
     return { userId: claims.sub };
   }
 

@@ -111,9 +111,10 @@ export class RealtimeGateways implements OnApplicationBootstrap {
     }
     logger.warn(
       `Realtime gateways on ${[...this.unprotected].join(', ')} run on another WebSocket adapter: ` +
-        'authentication holds, but event rate limits, payload limits and event metrics are off. ' +
-        'Call `await useRealtimeAdapter(app)` after NestFactory.create() in main.ts ' +
-        '(tests: createRealtimeTestingApp from nest-realtime/testing).',
+        'authentication and the handshake limits hold, but the browser origin check, event rate limits, ' +
+        'payload and packet limits, the refusal of binary attachments, the connect timeout, the slow-reader ' +
+        'bound and event metrics are off. Call `await useRealtimeAdapter(app)` after NestFactory.create() in ' +
+        'main.ts (tests: createRealtimeTestingApp from nest-realtime/testing).',
     );
   }
 

@@ -39,7 +39,7 @@ const logger = new Logger('RealtimeAuth');
 export interface SocketAuthentication {
   auth: RealtimeAuth;
   policy: RealtimeAuthPolicy;
-  /** Applies the handshake rate and the sockets-per-user cap; none without the realtime adapter. */
+  /** Applies the handshake rate and the sockets-per-user cap. */
   admission?: RealtimeAdmission;
   /** Counts refusals by reason (RealtimeMetrics). */
   observer?: HandshakeObserver;
@@ -74,7 +74,7 @@ async function identify(
 ): Promise<string> {
   let userId: unknown;
   try {
-    ({ userId } = await policy.authenticate({ claims, handshake }));
+    ({ userId } = await policy.authenticate(claims, handshake));
   } catch (error) {
     if (error instanceof RealtimeException) {
       throw error;
@@ -140,9 +140,9 @@ async function authenticate(
  * `auth.token` or an `Authorization: Bearer` header, then asks the app's
  * RealtimeAuthPolicy who the user is. A refused client gets `connect_error`
  * (with `data.code` from RealtimeErrorCode) and never connects, so gateway
- * code only sees authenticated sockets. With the realtime adapter it first
- * applies the handshake rate per client address and, once the user is known,
- * the sockets-per-user cap. With connection state recovery it must also run
+ * code only sees authenticated sockets. With an admission it first applies
+ * the handshake rate per client address and, once the user is known, the
+ * sockets-per-user cap. With connection state recovery it must also run
  * for resumed sessions (`skipMiddlewares: false`, as RedisIoAdapter sets it).
  * RealtimeGateways installs it on every realtime gateway's namespace.
  */

@@ -49,7 +49,9 @@ function printNextSteps(context: SchematicContext, hasFeatures: boolean): void {
     [
       'nest-realtime is set up: src/realtime/ holds your options and auth policy, RealtimeModule is in your root module.',
       'Next:',
-      ...(hasFeatures ? [] : ['  nest g realtime-gateway chat          # a chat feature: gateway, DTOs, service, tests']),
+      ...(hasFeatures
+        ? []
+        : ['  nest g realtime-gateway chat          # a chat feature: gateway, DTOs, service, tests']),
       '  nest g realtime-event chat/typing     # one more event on a gateway',
       '  nest g realtime-k8s                   # Kubernetes manifests in deploy/',
       '  npm install                           # if you passed --skip-install',

@@ -82,6 +82,13 @@ function assertEjectable(tree: Tree, host: HostProject, target: string): void {
         'Run `nest add nest-realtime` first.',
     );
   }
+  const inside = posix.relative(host.sourceRoot, target);
+  if (inside === '' || inside.startsWith('..')) {
+    throw new SchematicsException(
+      `--path must name a folder inside ${host.sourceRoot} (got ${target}), so the copy compiles with the app: ` +
+        'for example --path realtime/runtime.',
+    );
+  }
   const folder = tree.getDir(target);
   if (folder.subfiles.length + folder.subdirs.length > 0) {
     throw new SchematicsException(`${target} already exists. Pass --path with an empty folder to copy the runtime to.`);

@@ -140,8 +140,16 @@ function emitEdits(plan: EventPlan): EventEdit[] {
       path: files.gateway,
       describe: `${event.name} in the serverEvents of ${gatewayClass}'s @RealtimeGateway (${files.gateway})`,
       isDone: (source) => {
-        const serverEvents = findProperty(source, gatewayOptionsOf(source, files.gateway, gatewayClass), 'serverEvents');
-        return serverEvents !== undefined && ts.isObjectLiteralExpression(serverEvents) && hasProperty(serverEvents, event.name);
+        const serverEvents = findProperty(
+          source,
+          gatewayOptionsOf(source, files.gateway, gatewayClass),
+          'serverEvents',
+        );
+        return (
+          serverEvents !== undefined &&
+          ts.isObjectLiteralExpression(serverEvents) &&
+          hasProperty(serverEvents, event.name)
+        );
       },
       apply: (source) => {
         const options = gatewayOptionsOf(source, files.gateway, gatewayClass);

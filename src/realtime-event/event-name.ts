@@ -22,7 +22,7 @@ export interface EventNames {
 
 const SEGMENT = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
-// socket.io's own events, and the events every gateway of the kit already has.
+// socket.io's own events, and the events the runtime handles or emits on every gateway.
 const RESERVED = new Set([
   'connect',
   'connectError',
@@ -67,7 +67,7 @@ export function parseEventName(
   const name = strings.camelize(segments[segments.length - 1]);
   if (RESERVED.has(name)) {
     throw new SchematicsException(
-      `"${name}" is an event socket.io or the realtime kit already uses; pick another name (e.g. ${name}Changed).`,
+      `"${name}" is an event socket.io or the nest-realtime runtime already uses; pick another name (e.g. ${name}Changed).`,
     );
   }
   const className = strings.classify(name);

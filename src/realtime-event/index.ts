@@ -3,12 +3,7 @@ import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angul
 import { posix } from 'node:path';
 import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
 import { detectHostProject, HostProject } from '../utils/host-project';
-import {
-  readRecordedFeatures,
-  recordFeature,
-  RecordedFeature,
-  recordGeneratedFiles,
-} from '../utils/generated-files';
+import { readRecordedFeatures, recordFeature, RecordedFeature, recordGeneratedFiles } from '../utils/generated-files';
 import { findInterface, memberNames } from '../utils/source-edits';
 import { parseFeatureName } from '../utils/feature-name';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';

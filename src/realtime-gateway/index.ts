@@ -12,12 +12,7 @@ import {
   ProjectDefaults,
   readProjectDefaults,
 } from '../utils/project-defaults';
-import {
-  readRecordedFeatures,
-  recordedFeatureType,
-  recordFeature,
-  RecordedFeature,
-} from '../utils/generated-files';
+import { readRecordedFeatures, recordedFeatureType, recordFeature, RecordedFeature } from '../utils/generated-files';
 import { EventPlan, recordedEventPlans, renderRecordedEventDtos, replayEvents } from '../realtime-event/index';
 import { addFeatureDependencies } from '../utils/dependencies';
 import { configDirectory } from '../utils/realtime-config';

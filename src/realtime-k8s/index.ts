@@ -160,12 +160,7 @@ function readPackageJson(tree: Tree, host: HostProject): { name?: string; versio
   );
 }
 
-function writeManifests(
-  defaults: ProjectDefaults,
-  choices: Choices,
-  deployDir: string,
-  force: boolean,
-): Rule {
+function writeManifests(defaults: ProjectDefaults, choices: Choices, deployDir: string, force: boolean): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const [gatewayNamespace, gatewayName] = choices.gateway.includes('/')
       ? choices.gateway.split('/')

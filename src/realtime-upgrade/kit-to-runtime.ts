@@ -217,9 +217,10 @@ export function migrateKitToRuntime(
     removed.forEach((path) => tree.delete(path));
     forgetGeneratedFiles(tree, removed);
     if (removed.length > 0) {
+      const folders = [...new Set(removed.map((path) => posix.dirname(path)))];
       context.logger.info(
-        `Removed ${removed.length} files of the copied kit nobody had edited (${removed.join(', ')}): the runtime ` +
-          'in nest-realtime replaces them.',
+        `Removed ${removed.length} files of the copied kit nobody had edited (from ${folders.join(' and ')}): ` +
+          'the runtime in nest-realtime replaces them.',
       );
     }
     for (const [path, why] of needed) {

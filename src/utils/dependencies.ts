@@ -124,7 +124,7 @@ function runtimeInDependencies(packageJsonPath: string, install: InstallBehavior
 }
 
 /**
- * What one gateway type needs beyond the kit's dependencies, the same for both Nest majors. A push feature's
+ * What one gateway type needs beyond the runtime's peers, the same for both Nest majors. A push feature's
  * emitter publishes from processes without sockets (workers, cron jobs) through `@socket.io/redis-emitter`,
  * which speaks the pub/sub adapter's protocol.
  */

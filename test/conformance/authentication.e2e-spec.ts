@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RealtimeAuthPolicy, RealtimeErrorCode, type RealtimeUser, type VerifiedConnection } from 'nest-realtime';
+import { RealtimeAuthPolicy, RealtimeErrorCode, type RealtimeTokenClaims, type RealtimeUser } from 'nest-realtime';
 import {
   TEST_TIMEOUT_MS,
   connected,
@@ -15,7 +15,7 @@ import { startLobby, type Lobby } from './support/lobby-testing.js';
 /** A team's policy: the user is the `uid` claim, and suspended users are refused. */
 @Injectable()
 class TeamAuthPolicy extends RealtimeAuthPolicy {
-  override authenticate({ claims }: VerifiedConnection): RealtimeUser {
+  override authenticate(claims: RealtimeTokenClaims): RealtimeUser {
     if (claims.suspended === true) {
       this.forbid('This account is suspended');
     }

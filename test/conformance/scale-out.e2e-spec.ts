@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RealtimeRooms, RedisAdapterKind, type PresenceEvent } from 'nest-realtime';
+import { membershipField, presenceKeys, RealtimeRooms, RedisAdapterKind, type PresenceEvent } from 'nest-realtime';
 import {
   REDIS_SERVER_BINARY,
   RedisServer,
@@ -36,18 +36,17 @@ const SLOW_TEST_TIMEOUT_MS = 20_000;
 
 /**
  * What a crashed instance leaves in Redis, in PresenceRegistry's layout
- * (presence.registry.ts), which every instance of a deployment shares: its
- * room memberships, and no heartbeat key.
+ * (presenceKeys), which every instance of a deployment shares: its room
+ * memberships, and no heartbeat key.
  */
 async function leaveCrashedInstance(
   admin: Redis,
   instanceId: string,
   memberships: Array<[userId: string, roomId: string]>,
 ): Promise<string> {
-  const prefix = `realtime:presence:{${LOBBY_NAMESPACE}}`;
-  const rooms = `${prefix}:rooms:${instanceId}`;
-  await admin.sadd(`${prefix}:instances`, instanceId);
-  await admin.hset(rooms, ...memberships.flatMap(([userId, roomId]) => [JSON.stringify([userId, roomId]), '1']));
+  const rooms = presenceKeys.rooms(LOBBY_NAMESPACE, instanceId);
+  await admin.sadd(presenceKeys.instances(LOBBY_NAMESPACE), instanceId);
+  await admin.hset(rooms, ...memberships.flatMap(([userId, roomId]) => [membershipField(userId, roomId), '1']));
   return rooms;
 }
 

@@ -271,10 +271,10 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
       await expectRefused({ name: 'chat/typing', type: 'emit' }, /already has an event "typing"/);
     });
 
-    it("socket.io's and the kit's own events", async () => {
+    it("socket.io's and the runtime's own events", async () => {
       await expectRefused(
         { name: 'chat/disconnect' },
-        /"disconnect" is an event socket\.io or the realtime kit already uses/,
+        /"disconnect" is an event socket\.io or the nest-realtime runtime already uses/,
       );
       await expectRefused({ name: 'chat/refresh-token' }, /"refreshToken" is an event/);
     });
@@ -286,7 +286,7 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
 
     it.each([
       [
-        "the kit's typed contract (realtimeEvents, @WebSocketGateway)",
+        "the copied kit's typed contract (realtimeEvents, @WebSocketGateway)",
         (gateway: string) =>
           gateway.replace(/realtimeContract</g, 'realtimeEvents<').replace(/@RealtimeGateway\(/g, '@WebSocketGateway('),
       ],

@@ -20,9 +20,7 @@ describe('PresenceBatches', () => {
     batches.record('general', 'bob', 'joined');
     await sleep(5);
 
-    expect(sent).toEqual([
-      { roomId: 'general', joined: ['alice', 'bob'], left: [], offline: [] },
-    ]);
+    expect(sent).toEqual([{ roomId: 'general', joined: ['alice', 'bob'], left: [], offline: [] }]);
   });
 
   it('holds later changes until the interval since the last batch ends', async () => {

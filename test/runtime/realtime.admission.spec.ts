@@ -8,11 +8,7 @@ import {
   type EventRefusal,
 } from '../../runtime/realtime.admission.js';
 import { HandshakeRefused, RealtimeErrorCode } from '../../runtime/realtime.errors.js';
-import {
-  DEFAULT_REALTIME_LIMITS,
-  resolveRealtimeLimits,
-  type RealtimeLimits,
-} from '../../runtime/realtime.limits.js';
+import { DEFAULT_REALTIME_LIMITS, resolveRealtimeLimits, type RealtimeLimits } from '../../runtime/realtime.limits.js';
 import { roomKey } from '../../runtime/realtime.rooms.js';
 
 const limits: RealtimeLimits = {
@@ -80,9 +76,7 @@ describe('RealtimeAdmission', () => {
   });
 
   it('limits a user over all their sockets', async () => {
-    const sockets = [1, 2, 3].map(
-      () => new FakeSocket(namespace, { userId: 'alice' }),
-    );
+    const sockets = [1, 2, 3].map(() => new FakeSocket(namespace, { userId: 'alice' }));
 
     const results: (EventRefusal | undefined)[] = [];
     for (const socket of sockets) {
@@ -108,9 +102,7 @@ describe('RealtimeAdmission', () => {
     await admission.admitHandshake(socket.handshake);
     await admission.admitHandshake(socket.handshake);
 
-    const refusal = await admission
-      .admitHandshake(socket.handshake)
-      .catch((error: unknown) => error);
+    const refusal = await admission.admitHandshake(socket.handshake).catch((error: unknown) => error);
 
     expect(codeOf(refusal)).toBe(RealtimeErrorCode.RateLimited);
   });
@@ -121,9 +113,7 @@ describe('RealtimeAdmission', () => {
     admission.admitUserSocket(first);
     admission.admitUserSocket(second);
 
-    const third = thrownBy(() =>
-      admission.admitUserSocket(new FakeSocket(namespace, { userId: 'alice' })),
-    );
+    const third = thrownBy(() => admission.admitUserSocket(new FakeSocket(namespace, { userId: 'alice' })));
     expect(codeOf(third)).toBe(RealtimeErrorCode.LimitExceeded);
     admission.admitUserSocket(new FakeSocket({}, { userId: 'alice' }));
     admission.admitUserSocket(new FakeSocket(namespace, { userId: 'bob' }));
@@ -132,22 +122,18 @@ describe('RealtimeAdmission', () => {
     // Released once, whichever of the two events comes.
     first.conn.emit('close');
     admission.admitUserSocket(new FakeSocket(namespace, { userId: 'alice' }));
-    const again = thrownBy(() =>
-      admission.admitUserSocket(new FakeSocket(namespace, { userId: 'alice' })),
-    );
+    const again = thrownBy(() => admission.admitUserSocket(new FakeSocket(namespace, { userId: 'alice' })));
     expect(codeOf(again)).toBe(RealtimeErrorCode.LimitExceeded);
   });
 
   it('refuses a room beyond the socket’s cap, counting client rooms only', () => {
     const rooms = new Set(['socket-id', 'user:alice', roomKey('a')]);
 
-    expect(
-      thrownBy(() => assertRoomAvailable({ rooms }, limits.maxRoomsPerSocket)),
-    ).toBeUndefined();
+    expect(thrownBy(() => assertRoomAvailable({ rooms }, limits.maxRoomsPerSocket))).toBeUndefined();
     rooms.add(roomKey('b'));
-    expect(
-      thrownBy(() => assertRoomAvailable({ rooms }, limits.maxRoomsPerSocket)),
-    ).toMatchObject({ code: RealtimeErrorCode.LimitExceeded });
+    expect(thrownBy(() => assertRoomAvailable({ rooms }, limits.maxRoomsPerSocket))).toMatchObject({
+      code: RealtimeErrorCode.LimitExceeded,
+    });
   });
 });
 
@@ -185,9 +171,7 @@ describe('resolveRealtimeLimits', () => {
   });
 
   it('refuses a value that is not a whole number in range, naming the variable', () => {
-    expect(() =>
-      resolveRealtimeLimits({ REALTIME_MAX_SOCKETS_PER_USER: 'ten' }),
-    ).toThrow(
+    expect(() => resolveRealtimeLimits({ REALTIME_MAX_SOCKETS_PER_USER: 'ten' })).toThrow(
       'REALTIME_MAX_SOCKETS_PER_USER must be an integer of at least 1; got "ten".',
     );
     expect(() =>
@@ -195,8 +179,6 @@ describe('resolveRealtimeLimits', () => {
         REALTIME_USER_EVENTS_PER_SECOND: '40',
         REALTIME_USER_EVENT_BURST: '10',
       }),
-    ).toThrow(
-      'REALTIME_USER_EVENT_BURST (10) must be at least REALTIME_USER_EVENTS_PER_SECOND (40).',
-    );
+    ).toThrow('REALTIME_USER_EVENT_BURST (10) must be at least REALTIME_USER_EVENTS_PER_SECOND (40).');
   });
 });

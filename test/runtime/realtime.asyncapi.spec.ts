@@ -1,9 +1,5 @@
 import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
-import {
-  MessageBody,
-  SubscribeMessage as NestSubscribeMessage,
-  WebSocketGateway,
-} from '@nestjs/websockets';
+import { MessageBody, SubscribeMessage as NestSubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -19,11 +15,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import {
-  buildAsyncApiDocument,
-  discoverGateways,
-  type AsyncApiDocument,
-} from '../../runtime/realtime.asyncapi.js';
+import { buildAsyncApiDocument, discoverGateways, type AsyncApiDocument } from '../../runtime/realtime.asyncapi.js';
 import { AuthMode, resolveAuthConfig } from '../../runtime/realtime.auth.js';
 import {
   RealtimeErrorCode,
@@ -78,20 +70,14 @@ class PostedEventDto {
 }
 
 interface BoardClientEvents extends RealtimeClientEvents {
-  post: (
-    payload: PostDto,
-    ack: (response: PostAckDto | ErrorPayload) => void,
-  ) => void;
+  post: (payload: PostDto, ack: (response: PostAckDto | ErrorPayload) => void) => void;
 }
 
 interface BoardServerEvents extends RealtimeServerEvents {
   posted: (event: PostedEventDto) => void;
 }
 
-const { RealtimeGateway, SubscribeMessage } = realtimeContract<
-  BoardClientEvents,
-  BoardServerEvents
->();
+const { RealtimeGateway, SubscribeMessage } = realtimeContract<BoardClientEvents, BoardServerEvents>();
 
 // refreshToken comes from the runtime, documented like a written handler.
 @RealtimeGateway({ namespace: '/board', serverEvents: { posted: PostedEventDto } })
@@ -134,10 +120,7 @@ function resolve(document: AsyncApiDocument, reference: unknown): Json {
   return $ref
     .slice(2)
     .split('/')
-    .reduce<Json>(
-      (node, key) => node[key] as Json,
-      document as unknown as Json,
-    );
+    .reduce<Json>((node, key) => node[key] as Json, document as unknown as Json);
 }
 
 function messagesOf(document: AsyncApiDocument, operation: string): Json[] {
@@ -152,13 +135,8 @@ describe('buildAsyncApiDocument', () => {
     const diagnostics = await new Parser().validate(document);
 
     // Compared as numbers: the parser's diagnostics carry the enum of its own copy of @stoplight/types.
-    const errors = diagnostics.filter(
-      (diagnostic) =>
-        Number(diagnostic.severity) === Number(DiagnosticSeverity.Error),
-    );
-    expect(
-      errors.map((error) => `${error.path.join('.')}: ${error.message}`),
-    ).toEqual([]);
+    const errors = diagnostics.filter((diagnostic) => Number(diagnostic.severity) === Number(DiagnosticSeverity.Error));
+    expect(errors.map((error) => `${error.path.join('.')}: ${error.message}`)).toEqual([]);
     expect(document.asyncapi).toBe('3.0.0');
   }, 30_000);
 
@@ -210,9 +188,7 @@ describe('buildAsyncApiDocument', () => {
     const document = await documentOf();
     const { reply } = document.operations.board_post as { reply: Json };
 
-    const replies = (reply.messages as Json[]).map((message) =>
-      resolve(document, message),
-    );
+    const replies = (reply.messages as Json[]).map((message) => resolve(document, message));
 
     expect(replies.map((message) => message.payload)).toEqual([
       { $ref: '#/components/schemas/PostAckDto' },
@@ -273,15 +249,9 @@ describe('buildAsyncApiDocument', () => {
     expect(sent).toEqual([
       ['posted', { $ref: '#/components/schemas/PostedEventDto' }],
       ['exception', { $ref: '#/components/schemas/ErrorPayloadDto' }],
-      [
-        'serverShutdown',
-        { $ref: '#/components/schemas/ServerShutdownEventDto' },
-      ],
+      ['serverShutdown', { $ref: '#/components/schemas/ServerShutdownEventDto' }],
       ['exception', { $ref: '#/components/schemas/ErrorPayloadDto' }],
-      [
-        'serverShutdown',
-        { $ref: '#/components/schemas/ServerShutdownEventDto' },
-      ],
+      ['serverShutdown', { $ref: '#/components/schemas/ServerShutdownEventDto' }],
     ]);
     expect(document.components.schemas.PostedEventDto).toMatchObject({
       properties: { priority: { type: 'integer', maximum: 100 } },
@@ -323,13 +293,9 @@ describe('buildAsyncApiDocument', () => {
       description: expect.stringContaining('HS256') as unknown,
     });
     expect(verifiedByJwks.securitySchemes.jwt.description).toEqual(
-      expect.stringContaining(
-        'verified against its key set at https://idp.example.test/keys',
-      ),
+      expect.stringContaining('verified against its key set at https://idp.example.test/keys'),
     );
-    expect(verifiedByJwks.securitySchemes.jwt.description).not.toContain(
-      'x'.repeat(32),
-    );
+    expect(verifiedByJwks.securitySchemes.jwt.description).not.toContain('x'.repeat(32));
   });
 
   it('names the gateway and event whose declared class is missing', async () => {

@@ -1,19 +1,8 @@
-import {
-  exportJWK,
-  generateKeyPair,
-  SignJWT,
-  type JWK,
-  type JWTPayload,
-} from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AuthMode,
-  RealtimeAuth,
-  resolveAuthConfig,
-  TokenRejected,
-} from '../../runtime/realtime.auth.js';
+import { AuthMode, RealtimeAuth, resolveAuthConfig, TokenRejected } from '../../runtime/realtime.auth.js';
 import { RealtimeErrorCode } from '../../runtime/realtime.errors.js';
 
 const ISSUER = 'https://idp.example.test/realms/app';
@@ -55,8 +44,7 @@ function signWith(key: IssuerKey, claims: JWTPayload = {}): Promise<string> {
 
 /** The payload of a compact token, unsigned: what a forger controls. */
 function unsignedToken(header: object, claims: JWTPayload): string {
-  const encode = (part: object): string =>
-    Buffer.from(JSON.stringify(part)).toString('base64url');
+  const encode = (part: object): string => Buffer.from(JSON.stringify(part)).toString('base64url');
   return `${encode(header)}.${encode(claims)}.`;
 }
 
@@ -83,9 +71,7 @@ class JwksEndpoint {
   });
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) =>
-      this.server.listen(0, '127.0.0.1', resolve),
-    );
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     const { port } = this.server.address() as AddressInfo;
     return `http://127.0.0.1:${port}/.well-known/jwks.json`;
   }
@@ -121,39 +107,24 @@ describe('RealtimeAuth in jwks mode', () => {
     auth = new RealtimeAuth(resolveAuthConfig(jwksEnv(), AuthMode.Hs256));
   });
 
-  it.each(['RS256', 'ES256', 'EdDSA'])(
-    'accepts a %s token signed by a published key',
-    async (alg) => {
-      const key = await issuerKey(`${alg}-key`, alg);
-      endpoint.keys = [key.jwk];
-      const token = await signWith(key, { exp: nowSeconds() + 120 });
+  it.each(['RS256', 'ES256', 'EdDSA'])('accepts a %s token signed by a published key', async (alg) => {
+    const key = await issuerKey(`${alg}-key`, alg);
+    endpoint.keys = [key.jwk];
+    const token = await signWith(key, { exp: nowSeconds() + 120 });
 
-      const verified = await auth.verify(token);
+    const verified = await auth.verify(token);
 
-      expect(verified.claims.sub).toBe('alice');
-      expect(verified.expiresAt).toBeGreaterThan(Date.now() + 100_000);
-    },
-  );
+    expect(verified.claims.sub).toBe('alice');
+    expect(verified.expiresAt).toBeGreaterThan(Date.now() + 100_000);
+  });
 
   it.each([
     ['without an expiry', { exp: undefined }, 'token_without_expiry'],
     ['that expired', { exp: nowSeconds() - 60 }, 'token_expired'],
-    [
-      'that is not valid yet',
-      { nbf: nowSeconds() + 600 },
-      'token_not_yet_valid',
-    ],
-    [
-      'from another issuer',
-      { iss: 'https://evil.example.test' },
-      'wrong_issuer',
-    ],
+    ['that is not valid yet', { nbf: nowSeconds() + 600 }, 'token_not_yet_valid'],
+    ['from another issuer', { iss: 'https://evil.example.test' }, 'wrong_issuer'],
     ['for another audience', { aud: 'billing-api' }, 'wrong_audience'],
-    [
-      'that claims to live longer than allowed',
-      { exp: nowSeconds() + 365 * 24 * 3600 },
-      'token_lifetime_too_long',
-    ],
+    ['that claims to live longer than allowed', { exp: nowSeconds() + 365 * 24 * 3600 }, 'token_lifetime_too_long'],
   ])('refuses a token %s', async (_case, claims: JWTPayload, reason) => {
     const refused = await rejection(auth.verify(await signWith(rsa, claims)));
 
@@ -164,10 +135,7 @@ describe('RealtimeAuth in jwks mode', () => {
   });
 
   it('refuses alg none', async () => {
-    const token = unsignedToken(
-      { alg: 'none' },
-      { sub: 'alice', iss: ISSUER, aud: AUDIENCE, exp: nowSeconds() + 60 },
-    );
+    const token = unsignedToken({ alg: 'none' }, { sub: 'alice', iss: ISSUER, aud: AUDIENCE, exp: nowSeconds() + 60 });
 
     await expect(rejection(auth.verify(token))).resolves.toMatchObject({
       reason: 'algorithm_not_allowed',
@@ -195,9 +163,9 @@ describe('RealtimeAuth in jwks mode', () => {
     const [header, claims] = (await signWith(rsa)).split('.');
     const [, , signature] = (await signWith(rsa, { sub: 'bob' })).split('.');
 
-    await expect(
-      rejection(auth.verify(`${header}.${claims}.${signature}`)),
-    ).resolves.toMatchObject({ reason: 'invalid_token' });
+    await expect(rejection(auth.verify(`${header}.${claims}.${signature}`))).resolves.toMatchObject({
+      reason: 'invalid_token',
+    });
   });
 
   it('accepts a newly published key without a restart, and refuses a removed one once the set is refreshed', async () => {
@@ -233,9 +201,7 @@ describe('RealtimeAuth in jwks mode', () => {
       }),
     );
 
-    await expect(
-      rejection(unreachable.verify(await signWith(rsa))),
-    ).resolves.toMatchObject({
+    await expect(rejection(unreachable.verify(await signWith(rsa)))).resolves.toMatchObject({
       reason: 'verification_unavailable',
       code: RealtimeErrorCode.Internal,
     });
@@ -246,18 +212,14 @@ describe('RealtimeAuth in hs256 mode', () => {
   const secret = 'a-test-secret-of-at-least-32-bytes!!';
   const key = new TextEncoder().encode(secret);
   const sign = (claims: JWTPayload): Promise<string> =>
-    new SignJWT({ sub: 'alice', exp: nowSeconds() + 60, ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
-      .sign(key);
+    new SignJWT({ sub: 'alice', exp: nowSeconds() + 60, ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(key);
 
   it('requires an expiry', async () => {
-    const auth = new RealtimeAuth(
-      resolveAuthConfig({ JWT_SECRET: secret }, AuthMode.Hs256),
-    );
+    const auth = new RealtimeAuth(resolveAuthConfig({ JWT_SECRET: secret }, AuthMode.Hs256));
 
-    await expect(
-      rejection(auth.verify(await sign({ exp: undefined }))),
-    ).resolves.toMatchObject({ reason: 'token_without_expiry' });
+    await expect(rejection(auth.verify(await sign({ exp: undefined })))).resolves.toMatchObject({
+      reason: 'token_without_expiry',
+    });
     await expect(auth.verify(await sign({}))).resolves.toMatchObject({
       claims: { sub: 'alice' },
     });
@@ -275,15 +237,15 @@ describe('RealtimeAuth in hs256 mode', () => {
       ),
     );
 
-    await expect(
-      auth.verify(await sign({ iss: ISSUER, aud: 'admin-api' })),
-    ).resolves.toMatchObject({ claims: { sub: 'alice' } });
-    await expect(
-      rejection(auth.verify(await sign({ aud: AUDIENCE }))),
-    ).resolves.toMatchObject({ reason: 'wrong_issuer' });
-    await expect(
-      rejection(auth.verify(await sign({ iss: ISSUER }))),
-    ).resolves.toMatchObject({ reason: 'wrong_audience' });
+    await expect(auth.verify(await sign({ iss: ISSUER, aud: 'admin-api' }))).resolves.toMatchObject({
+      claims: { sub: 'alice' },
+    });
+    await expect(rejection(auth.verify(await sign({ aud: AUDIENCE })))).resolves.toMatchObject({
+      reason: 'wrong_issuer',
+    });
+    await expect(rejection(auth.verify(await sign({ iss: ISSUER })))).resolves.toMatchObject({
+      reason: 'wrong_audience',
+    });
   });
 });
 
@@ -291,19 +253,14 @@ describe('resolveAuthConfig', () => {
   const jwks = 'https://idp.example.test/jwks.json';
 
   it('uses the generated mode when nothing selects another', () => {
-    expect(
-      resolveAuthConfig({ JWT_SECRET: 'x' }, AuthMode.Hs256),
-    ).toMatchObject({
+    expect(resolveAuthConfig({ JWT_SECRET: 'x' }, AuthMode.Hs256)).toMatchObject({
       mode: AuthMode.Hs256,
       algorithms: ['HS256'],
     });
   });
 
   it('switches to jwks when JWKS_URI is set, with asymmetric algorithms only', () => {
-    const config = resolveAuthConfig(
-      { JWKS_URI: jwks, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE },
-      AuthMode.Hs256,
-    );
+    const config = resolveAuthConfig({ JWKS_URI: jwks, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE }, AuthMode.Hs256);
 
     expect(config.mode).toBe(AuthMode.Jwks);
     expect(config.algorithms).not.toContain('HS256');
@@ -311,18 +268,12 @@ describe('resolveAuthConfig', () => {
   });
 
   it('refuses to start in jwks mode without issuer and audience', () => {
-    expect(() =>
-      resolveAuthConfig({ JWKS_URI: jwks, JWT_ISSUER: ISSUER }),
-    ).toThrow(/JWT_ISSUER and JWT_AUDIENCE/);
-    expect(() =>
-      resolveAuthConfig({ JWKS_URI: jwks, JWT_AUDIENCE: AUDIENCE }),
-    ).toThrow(/JWT_ISSUER and JWT_AUDIENCE/);
+    expect(() => resolveAuthConfig({ JWKS_URI: jwks, JWT_ISSUER: ISSUER })).toThrow(/JWT_ISSUER and JWT_AUDIENCE/);
+    expect(() => resolveAuthConfig({ JWKS_URI: jwks, JWT_AUDIENCE: AUDIENCE })).toThrow(/JWT_ISSUER and JWT_AUDIENCE/);
   });
 
   it('stops a production app in jwks mode without a key set, naming JWKS_URI', () => {
-    expect(() =>
-      resolveAuthConfig({ REALTIME_AUTH: 'jwks', NODE_ENV: 'production' }),
-    ).toThrow(/JWKS_URI is not set/);
+    expect(() => resolveAuthConfig({ REALTIME_AUTH: 'jwks', NODE_ENV: 'production' })).toThrow(/JWKS_URI is not set/);
   });
 
   it('starts in development without a key set, refusing every token', async () => {
@@ -346,11 +297,7 @@ describe('resolveAuthConfig', () => {
   });
 
   it('refuses an unknown mode and a contradiction', () => {
-    expect(() => resolveAuthConfig({ REALTIME_AUTH: 'basic' })).toThrow(
-      /REALTIME_AUTH must be hs256 or jwks/,
-    );
-    expect(() =>
-      resolveAuthConfig({ REALTIME_AUTH: 'hs256', JWKS_URI: jwks }),
-    ).toThrow(/Unset JWKS_URI/);
+    expect(() => resolveAuthConfig({ REALTIME_AUTH: 'basic' })).toThrow(/REALTIME_AUTH must be hs256 or jwks/);
+    expect(() => resolveAuthConfig({ REALTIME_AUTH: 'hs256', JWKS_URI: jwks })).toThrow(/Unset JWKS_URI/);
   });
 });

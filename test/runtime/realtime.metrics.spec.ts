@@ -1,17 +1,10 @@
 import { type Namespace, Server } from 'socket.io';
 import { RealtimeErrorCode } from '../../runtime/realtime.errors.js';
-import {
-  EventSeries,
-  RealtimeMetrics,
-} from '../../runtime/realtime.metrics.js';
+import { EventSeries, RealtimeMetrics } from '../../runtime/realtime.metrics.js';
 
 type Ack = (reply: unknown) => void;
 
-function seriesOf(
-  metricsOfApp: RealtimeMetrics,
-  namespace: Namespace,
-  event: string,
-): EventSeries {
+function seriesOf(metricsOfApp: RealtimeMetrics, namespace: Namespace, event: string): EventSeries {
   const metrics = metricsOfApp.of(namespace);
   if (metrics === undefined) {
     throw new Error(`${namespace.name} is not observed`);
@@ -40,9 +33,7 @@ describe('RealtimeMetrics', () => {
     expect(text).toContain(`realtime_events_total{${labels}} 2`);
     expect(text).toContain(`realtime_ack_latency_seconds_count{${labels}} 1`);
     // A second scrape reports the same total, not the events twice.
-    expect(await metrics.registry.metrics()).toContain(
-      `realtime_events_total{${labels}} 2`,
-    );
+    expect(await metrics.registry.metrics()).toContain(`realtime_events_total{${labels}} 2`);
   });
 
   it('observes every ack latency, also beyond one batch', async () => {
@@ -58,9 +49,7 @@ describe('RealtimeMetrics', () => {
     const labels = 'namespace="/batched",event="placeOrder"';
     const text = await metrics.registry.metrics();
     expect(text).toContain(`realtime_ack_latency_seconds_count{${labels}} 300`);
-    expect(text).toContain(
-      `realtime_ack_latency_seconds_bucket{le="+Inf",${labels}} 300`,
-    );
+    expect(text).toContain(`realtime_ack_latency_seconds_bucket{le="+Inf",${labels}} 300`);
   });
 
   it('counts refusals by code and forced disconnects by reason', async () => {
@@ -75,12 +64,8 @@ describe('RealtimeMetrics', () => {
     expect(text).toContain(
       'realtime_event_errors_total{namespace="/guarded",event="placeOrder",code="RATE_LIMITED"} 1',
     );
-    expect(text).toContain(
-      'realtime_disconnects_total{namespace="/guarded",reason="flooding"} 1',
-    );
-    expect(text).toContain(
-      'realtime_connections_refused_total{namespace="/guarded",reason="too_many_sockets"} 1',
-    );
+    expect(text).toContain('realtime_disconnects_total{namespace="/guarded",reason="flooding"} 1');
+    expect(text).toContain('realtime_connections_refused_total{namespace="/guarded",reason="too_many_sockets"} 1');
   });
 
   it('counts cross-instance messages held for Redis and given up', async () => {
@@ -92,12 +77,8 @@ describe('RealtimeMetrics', () => {
     observed.outbox('dropped');
 
     const text = await metrics.registry.metrics();
-    expect(text).toContain(
-      'realtime_redis_outbox_messages_total{namespace="/relayed",outcome="buffered"} 2',
-    );
-    expect(text).toContain(
-      'realtime_redis_outbox_messages_total{namespace="/relayed",outcome="dropped"} 1',
-    );
+    expect(text).toContain('realtime_redis_outbox_messages_total{namespace="/relayed",outcome="buffered"} 2');
+    expect(text).toContain('realtime_redis_outbox_messages_total{namespace="/relayed",outcome="dropped"} 1');
   });
 
   it('leaves namespaces no gateway observes alone', () => {

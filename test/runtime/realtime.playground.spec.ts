@@ -1,16 +1,7 @@
-import {
-  BadRequestException,
-  ForbiddenException,
-  NotFoundException,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { BadRequestException, ForbiddenException, NotFoundException, type ExecutionContext } from '@nestjs/common';
 import { Script } from 'node:vm';
 import { PLAYGROUND_SCRIPT } from '../../runtime/playground/assets.js';
-import {
-  AuthMode,
-  DEV_JWT_SECRET,
-  RealtimeAuth,
-} from '../../runtime/realtime.auth.js';
+import { AuthMode, DEV_JWT_SECRET, RealtimeAuth } from '../../runtime/realtime.auth.js';
 import {
   PlaygroundServedGuard,
   devTokenSubject,
@@ -27,11 +18,7 @@ function settingsOf(env: Record<string, string>): RealtimeSettings {
   return RealtimeSettings.resolve({ env });
 }
 
-function httpContext(
-  method: string,
-  url: string,
-  host = 'localhost:3000',
-): ExecutionContext {
+function httpContext(method: string, url: string, host = 'localhost:3000'): ExecutionContext {
   return {
     switchToHttp: () => ({
       getRequest: () => ({ method, url, headers: { host } }),
@@ -40,19 +27,14 @@ function httpContext(
 }
 
 /** What the runtime's handshake check answers for a browser page's Origin and the Host it sent to. */
-function handshakeAllowed(
-  settings: RealtimeSettings,
-  origin: string,
-  host: string,
-): Promise<boolean> {
+function handshakeAllowed(settings: RealtimeSettings, origin: string, host: string): Promise<boolean> {
   const { allowRequest } = realtimeServerOptions(settings);
   if (allowRequest === undefined) {
     throw new Error('The server options have no allowRequest');
   }
   return new Promise((resolve) =>
-    allowRequest(
-      { headers: { origin, host } } as Parameters<typeof allowRequest>[0],
-      (error, success) => resolve(error === null && success),
+    allowRequest({ headers: { origin, host } } as Parameters<typeof allowRequest>[0], (error, success) =>
+      resolve(error === null && success),
     ),
   );
 }
@@ -60,48 +42,38 @@ function handshakeAllowed(
 describe('the socket playground', () => {
   it('answers 404 like a missing route until it is served', () => {
     expect(() =>
-      new PlaygroundServedGuard(settingsOf({})).canActivate(
-        httpContext('POST', '/realtime/playground/tokens?x=1'),
-      ),
-    ).toThrow(
-      new NotFoundException('Cannot POST /realtime/playground/tokens?x=1'),
-    );
+      new PlaygroundServedGuard(settingsOf({})).canActivate(httpContext('POST', '/realtime/playground/tokens?x=1')),
+    ).toThrow(new NotFoundException('Cannot POST /realtime/playground/tokens?x=1'));
     expect(() =>
-      new PlaygroundServedGuard(
-        settingsOf({ ...DEVELOPMENT, NODE_ENV: 'production', JWT_SECRET: 'x' }),
-      ).canActivate(httpContext('GET', '/realtime/playground')),
-    ).toThrow(NotFoundException);
-    expect(
-      new PlaygroundServedGuard(settingsOf(DEVELOPMENT)).canActivate(
+      new PlaygroundServedGuard(settingsOf({ ...DEVELOPMENT, NODE_ENV: 'production', JWT_SECRET: 'x' })).canActivate(
         httpContext('GET', '/realtime/playground'),
       ),
+    ).toThrow(NotFoundException);
+    expect(
+      new PlaygroundServedGuard(settingsOf(DEVELOPMENT)).canActivate(httpContext('GET', '/realtime/playground')),
     ).toBe(true);
   });
 
   it('answers only on a loopback host or one whose origin is allowed (no DNS rebinding)', () => {
     const guard = new PlaygroundServedGuard(settingsOf(DEVELOPMENT));
-    const page = (host: string, served = guard) => () =>
-      served.canActivate(httpContext('GET', '/realtime/playground', host));
+    const page =
+      (host: string, served = guard) =>
+      () =>
+        served.canActivate(httpContext('GET', '/realtime/playground', host));
 
     expect(page('localhost:3000')()).toBe(true);
     expect(page('127.0.0.1:4000')()).toBe(true);
     expect(page('[::1]:3000')()).toBe(true);
     expect(page('rebind.example:3000')).toThrow(ForbiddenException);
-    expect(page('dev.example:3000')).toThrow(
-      'add that origin to CORS_ORIGINS.',
-    );
+    expect(page('dev.example:3000')).toThrow('add that origin to CORS_ORIGINS.');
 
-    const allowing = new PlaygroundServedGuard(
-      settingsOf({ ...DEVELOPMENT, CORS_ORIGINS: 'http://dev.example:3000' }),
-    );
+    const allowing = new PlaygroundServedGuard(settingsOf({ ...DEVELOPMENT, CORS_ORIGINS: 'http://dev.example:3000' }));
     expect(page('dev.example:3000', allowing)()).toBe(true);
   });
 
   it('takes exactly { "sub": "<user>" }, however deep a bad body is nested', () => {
     expect(devTokenSubject({ sub: 'alice' })).toBe('alice');
-    const deep: unknown = JSON.parse(
-      `{"sub":"a","x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
-    );
+    const deep: unknown = JSON.parse(`{"sub":"a","x":${'['.repeat(5000)}${']'.repeat(5000)}}`);
     for (const bad of [
       deep,
       {},
@@ -163,17 +135,10 @@ describe('the socket playground', () => {
   });
 
   it("lets the page's own origin connect only while the playground is served, on a host it answers", async () => {
-    expect(
-      await handshakeAllowed(
-        settingsOf({}),
-        'http://localhost:4010',
-        'localhost:4010',
-      ),
-    ).toBe(false);
+    expect(await handshakeAllowed(settingsOf({}), 'http://localhost:4010', 'localhost:4010')).toBe(false);
 
     const served = settingsOf(DEVELOPMENT);
-    const allowed = (origin: string, host: string) =>
-      handshakeAllowed(served, origin, host);
+    const allowed = (origin: string, host: string) => handshakeAllowed(served, origin, host);
     // Any port: a container mapped to 8080 needs no setting.
     expect(await allowed('http://localhost:8080', 'localhost:8080')).toBe(true);
     expect(await allowed('http://127.0.0.1:4010', '127.0.0.1:4010')).toBe(true);
@@ -181,21 +146,13 @@ describe('the socket playground', () => {
     // Another page on this machine, another site, or a DNS-rebinding one.
     expect(await allowed('http://localhost:5000', 'localhost:3000')).toBe(false);
     expect(await allowed('https://evil.example', 'localhost:3000')).toBe(false);
-    expect(
-      await allowed('http://rebind.example:3000', 'rebind.example:3000'),
-    ).toBe(false);
+    expect(await allowed('http://rebind.example:3000', 'rebind.example:3000')).toBe(false);
 
     const listed = settingsOf({
       ...DEVELOPMENT,
       CORS_ORIGINS: 'http://dev.example:3000',
     });
-    expect(
-      await handshakeAllowed(
-        listed,
-        'http://dev.example:3000',
-        'dev.example:3000',
-      ),
-    ).toBe(true);
+    expect(await handshakeAllowed(listed, 'http://dev.example:3000', 'dev.example:3000')).toBe(true);
   });
 
   it('serves a script that parses and a page whose base cannot break out of its attribute', () => {

@@ -4,9 +4,7 @@ import { RealtimeSettings } from '../../runtime/realtime.settings.js';
 
 describe('resolveJwtSecret', () => {
   it('returns JWT_SECRET when it is set', () => {
-    expect(
-      resolveJwtSecret({ JWT_SECRET: 'a-real-secret', NODE_ENV: 'production' }),
-    ).toBe('a-real-secret');
+    expect(resolveJwtSecret({ JWT_SECRET: 'a-real-secret', NODE_ENV: 'production' })).toBe('a-real-secret');
   });
 
   it('falls back to the development secret outside production', () => {
@@ -14,15 +12,11 @@ describe('resolveJwtSecret', () => {
   });
 
   it('refuses a missing secret in production', () => {
-    expect(() => resolveJwtSecret({ NODE_ENV: 'production' })).toThrow(
-      /Set JWT_SECRET/,
-    );
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production' })).toThrow(/Set JWT_SECRET/);
   });
 
   it('refuses the development secret in production', () => {
-    expect(() =>
-      resolveJwtSecret({ JWT_SECRET: DEV_JWT_SECRET, NODE_ENV: 'production' }),
-    ).toThrow(/Set JWT_SECRET/);
+    expect(() => resolveJwtSecret({ JWT_SECRET: DEV_JWT_SECRET, NODE_ENV: 'production' })).toThrow(/Set JWT_SECRET/);
   });
 });
 
@@ -30,9 +24,7 @@ describe('RealtimeSettings', () => {
   const env = { JWT_SECRET: 'a-test-secret' };
 
   it('takes the built-in limits when neither options nor variables set them', () => {
-    expect(RealtimeSettings.resolve({ env }).limits).toEqual(
-      DEFAULT_REALTIME_LIMITS,
-    );
+    expect(RealtimeSettings.resolve({ env }).limits).toEqual(DEFAULT_REALTIME_LIMITS);
   });
 
   it("takes the app's limits in place of the defaults, and each variable over them", () => {
@@ -55,9 +47,9 @@ describe('RealtimeSettings', () => {
   });
 
   it('refuses an invalid limit option, naming it', () => {
-    expect(() =>
-      RealtimeSettings.resolve({ env, limits: { maxSocketsPerUser: 0 } }),
-    ).toThrow('RealtimeModule limits.maxSocketsPerUser must be an integer of at least 1; got 0.');
+    expect(() => RealtimeSettings.resolve({ env, limits: { maxSocketsPerUser: 0 } })).toThrow(
+      'RealtimeModule limits.maxSocketsPerUser must be an integer of at least 1; got 0.',
+    );
     expect(() =>
       RealtimeSettings.resolve({
         env,
@@ -76,13 +68,10 @@ describe('RealtimeSettings', () => {
       },
     });
 
-    expect(settings.allowedOrigins).toEqual([
-      'https://a.example',
-      'https://b.example',
-    ]);
-    expect(() =>
-      RealtimeSettings.resolve({ env, corsOriginsVariable: 'not a name' }),
-    ).toThrow(/corsOriginsVariable must name an environment variable/);
+    expect(settings.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(() => RealtimeSettings.resolve({ env, corsOriginsVariable: 'not a name' })).toThrow(
+      /corsOriginsVariable must name an environment variable/,
+    );
   });
 
   it("takes the app's auth mode and Redis adapter unless the variables choose", () => {

@@ -8,9 +8,7 @@ import {
 const RETRY_AFTER_MS = 5_000;
 
 function delaysOf(count: number, reconnectsPerSecond?: number): number[] {
-  return shutdownNotices(count, RETRY_AFTER_MS, reconnectsPerSecond).map(
-    ({ retryAfter }) => retryAfter,
-  );
+  return shutdownNotices(count, RETRY_AFTER_MS, reconnectsPerSecond).map(({ retryAfter }) => retryAfter);
 }
 
 describe('shutdownNotices', () => {
@@ -36,9 +34,7 @@ describe('shutdownNotices', () => {
   it('asks everyone back within the longest spread however many clients there are', () => {
     const delays = delaysOf(100_000, 1_000);
 
-    expect(delays.reduce((a, b) => Math.max(a, b))).toBeLessThan(
-      RETRY_AFTER_MS + SHUTDOWN_MAX_SPREAD_MS,
-    );
+    expect(delays.reduce((a, b) => Math.max(a, b))).toBeLessThan(RETRY_AFTER_MS + SHUTDOWN_MAX_SPREAD_MS);
   });
 
   it('hands out the delays in random order', () => {
@@ -55,15 +51,11 @@ describe('shutdownNotices', () => {
 describe('resolveShutdownRetryAfterMs', () => {
   it('reads REALTIME_SHUTDOWN_RETRY_AFTER_MS, with 5 s when unset', () => {
     expect(resolveShutdownRetryAfterMs({})).toBe(SHUTDOWN_RETRY_AFTER_MS);
-    expect(
-      resolveShutdownRetryAfterMs({ REALTIME_SHUTDOWN_RETRY_AFTER_MS: '1000' }),
-    ).toBe(1_000);
+    expect(resolveShutdownRetryAfterMs({ REALTIME_SHUTDOWN_RETRY_AFTER_MS: '1000' })).toBe(1_000);
   });
 
   it('refuses a value that is not a whole number of milliseconds, naming the variable', () => {
-    expect(() =>
-      resolveShutdownRetryAfterMs({ REALTIME_SHUTDOWN_RETRY_AFTER_MS: '1s' }),
-    ).toThrow(
+    expect(() => resolveShutdownRetryAfterMs({ REALTIME_SHUTDOWN_RETRY_AFTER_MS: '1s' })).toThrow(
       'REALTIME_SHUTDOWN_RETRY_AFTER_MS must be an integer of at least 0; got "1s".',
     );
   });

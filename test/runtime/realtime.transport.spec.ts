@@ -56,9 +56,7 @@ describe('createRealtimeParser', () => {
   it('refuses binary packets before holding any attachment', () => {
     const { parser } = createRealtimeParser(parserLimits);
 
-    expect(() => new parser.Decoder().add(BINARY_EVENT)).toThrow(
-      'binary attachments are not accepted here',
-    );
+    expect(() => new parser.Decoder().add(BINARY_EVENT)).toThrow('binary attachments are not accepted here');
   });
 
   it('accepts binary packets in a namespace that opted in, up to a few attachments', () => {
@@ -72,9 +70,7 @@ describe('createRealtimeParser', () => {
     decoder.add(Buffer.from('file'));
 
     expect(decoded).toHaveLength(1);
-    expect(() =>
-      new parser.Decoder().add(BINARY_EVENT.replace('51-', '511-')),
-    ).toThrow();
+    expect(() => new parser.Decoder().add(BINARY_EVENT.replace('51-', '511-'))).toThrow();
   });
 });
 
@@ -83,34 +79,20 @@ describe('oversizeReason', () => {
     const items = Array.from({ length: payload.maxArrayLength }, () => '1');
     const deep = `${'{"a":'.repeat(payload.maxDepth - 1)}0${'}'.repeat(payload.maxDepth - 1)}`;
 
-    expect(
-      oversizeReason(`["e",{"tags":[${items.join(',')}]}]`, payload),
-    ).toBeUndefined();
+    expect(oversizeReason(`["e",{"tags":[${items.join(',')}]}]`, payload)).toBeUndefined();
     expect(oversizeReason(`["e",{"x":${deep}}]`, payload)).toBeUndefined();
   });
 
   it('finds depth, key count and array length beyond the limits, ignoring strings', () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
-    const keys = Array.from(
-      { length: payload.maxKeys + 10 },
-      (_unused, key) => `"k${key}":0`,
-    );
-    const items = Array.from(
-      { length: payload.maxArrayLength + 10 },
-      () => '1',
-    );
+    const keys = Array.from({ length: payload.maxKeys + 10 }, (_unused, key) => `"k${key}":0`);
+    const items = Array.from({ length: payload.maxArrayLength + 10 }, () => '1');
     const braces = `"${'{['.repeat(5_000)}"`;
 
     expect(oversizeReason(`["e",${deep}]`, payload)).toMatch(/nested deeper/);
-    expect(oversizeReason(`["e",{${keys.join(',')}}]`, payload)).toMatch(
-      /keys/,
-    );
-    expect(oversizeReason(`["e",[${items.join(',')}]]`, payload)).toMatch(
-      /array/,
-    );
-    expect(
-      oversizeReason(`["e",{"content":${braces}}]`, payload),
-    ).toBeUndefined();
+    expect(oversizeReason(`["e",{${keys.join(',')}}]`, payload)).toMatch(/keys/);
+    expect(oversizeReason(`["e",[${items.join(',')}]]`, payload)).toMatch(/array/);
+    expect(oversizeReason(`["e",{"content":${braces}}]`, payload)).toBeUndefined();
   });
 });
 

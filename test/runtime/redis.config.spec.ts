@@ -1,8 +1,4 @@
-import {
-  redactRedisUrl,
-  RedisAdapterKind,
-  resolveRedisConfig,
-} from '../../runtime/redis.config.js';
+import { redactRedisUrl, RedisAdapterKind, resolveRedisConfig } from '../../runtime/redis.config.js';
 
 const REDIS_URL = 'redis://cache:6379';
 
@@ -39,44 +35,34 @@ describe('resolveRedisConfig', () => {
   });
 
   it('takes the default adapter it is given when REDIS_ADAPTER is unset', () => {
-    expect(
-      resolveRedisConfig(
-        { REDIS_URL: 'redis://localhost:6379' },
-        RedisAdapterKind.Streams,
-      )?.kind,
-    ).toBe(RedisAdapterKind.Streams);
+    expect(resolveRedisConfig({ REDIS_URL: 'redis://localhost:6379' }, RedisAdapterKind.Streams)?.kind).toBe(
+      RedisAdapterKind.Streams,
+    );
   });
 
-
   it('refuses an unknown adapter variant', () => {
-    expect(() =>
-      resolveRedisConfig({ REDIS_URL, REDIS_ADAPTER: 'cluster' }),
-    ).toThrow(
+    expect(() => resolveRedisConfig({ REDIS_URL, REDIS_ADAPTER: 'cluster' })).toThrow(
       'REDIS_ADAPTER must be one of pubsub, sharded, streams; got "cluster".',
     );
   });
 
   it('refuses a URL that is not a Redis URL', () => {
-    expect(() =>
-      resolveRedisConfig({ REDIS_URL: 'http://cache:6379' }),
-    ).toThrow(/redis:\/\/ or rediss:\/\//);
-    expect(() => resolveRedisConfig({ REDIS_URL: 'cache:6379:x' })).toThrow(
-      /REDIS_URL/,
-    );
+    expect(() => resolveRedisConfig({ REDIS_URL: 'http://cache:6379' })).toThrow(/redis:\/\/ or rediss:\/\//);
+    expect(() => resolveRedisConfig({ REDIS_URL: 'cache:6379:x' })).toThrow(/REDIS_URL/);
   });
 
   it('refuses a presence TTL that is not a whole number of milliseconds', () => {
     for (const ttl of ['abc', '1.5', '100']) {
-      expect(() =>
-        resolveRedisConfig({ REDIS_URL, REALTIME_PRESENCE_TTL_MS: ttl }),
-      ).toThrow(/REALTIME_PRESENCE_TTL_MS/);
+      expect(() => resolveRedisConfig({ REDIS_URL, REALTIME_PRESENCE_TTL_MS: ttl })).toThrow(
+        /REALTIME_PRESENCE_TTL_MS/,
+      );
     }
   });
 
   it('refuses an outage buffer that is not a whole, non-negative number', () => {
-    expect(() =>
-      resolveRedisConfig({ REDIS_URL, REALTIME_REDIS_OUTAGE_BUFFER_MS: '-1' }),
-    ).toThrow(/REALTIME_REDIS_OUTAGE_BUFFER_MS/);
+    expect(() => resolveRedisConfig({ REDIS_URL, REALTIME_REDIS_OUTAGE_BUFFER_MS: '-1' })).toThrow(
+      /REALTIME_REDIS_OUTAGE_BUFFER_MS/,
+    );
     expect(() =>
       resolveRedisConfig({
         REDIS_URL,
@@ -88,9 +74,7 @@ describe('resolveRedisConfig', () => {
 
 describe('redactRedisUrl', () => {
   it('hides the password and keeps the rest', () => {
-    expect(redactRedisUrl('redis://app:s3cret@cache:6379/1')).toBe(
-      'redis://app:***@cache:6379/1',
-    );
+    expect(redactRedisUrl('redis://app:s3cret@cache:6379/1')).toBe('redis://app:***@cache:6379/1');
     expect(redactRedisUrl('redis://cache:6379')).toBe('redis://cache:6379');
   });
 });

@@ -65,9 +65,7 @@ describe('RealtimeValidationPipe', () => {
   });
 
   it('refuses fields the DTO does not declare', async () => {
-    await expect(
-      refusalOf({ text: 'hi', isAdmin: true }),
-    ).resolves.toMatchObject({
+    await expect(refusalOf({ text: 'hi', isAdmin: true })).resolves.toMatchObject({
       code: RealtimeErrorCode.ValidationFailed,
       message: 'Validation failed: property isAdmin should not exist',
     });
@@ -82,9 +80,7 @@ describe('RealtimeValidationPipe', () => {
   });
 
   it('refuses prototype keys at any depth', async () => {
-    const payload: unknown = JSON.parse(
-      '{"text":"hi","meta":{"__proto__":{"isAdmin":true}}}',
-    );
+    const payload: unknown = JSON.parse('{"text":"hi","meta":{"__proto__":{"isAdmin":true}}}');
 
     await expect(refusalOf(payload)).resolves.toMatchObject({
       message: 'Validation failed: property meta.__proto__ should not exist',
@@ -92,13 +88,10 @@ describe('RealtimeValidationPipe', () => {
   });
 
   it('names a prototype key inside an array by its index', async () => {
-    const payload: unknown = JSON.parse(
-      '{"text":"hi","tags":[{"name":"a"},{"constructor":{"prototype":{}}}]}',
-    );
+    const payload: unknown = JSON.parse('{"text":"hi","tags":[{"name":"a"},{"constructor":{"prototype":{}}}]}');
 
     await expect(refusalOf(payload)).resolves.toMatchObject({
-      message:
-        'Validation failed: property tags[1].constructor should not exist',
+      message: 'Validation failed: property tags[1].constructor should not exist',
     });
   });
 
@@ -129,12 +122,7 @@ describe('RealtimeValidationPipe', () => {
       const spread = {
         text: 'hi',
         parts: Array.from({ length: 10 }, () =>
-          Object.fromEntries(
-            Array.from({ length: Math.ceil(maxKeys / 10) }, (_unused, key) => [
-              `k${key}`,
-              0,
-            ]),
-          ),
+          Object.fromEntries(Array.from({ length: Math.ceil(maxKeys / 10) }, (_unused, key) => [`k${key}`, 0])),
         ),
       };
 
@@ -166,9 +154,9 @@ describe('RealtimeValidationPipe', () => {
         }),
       );
 
-      await expect(
-        strict.transform({ text: 'hi', a: { b: { c: 1 } } }, body),
-      ).rejects.toMatchObject({ code: RealtimeErrorCode.LimitExceeded });
+      await expect(strict.transform({ text: 'hi', a: { b: { c: 1 } } }, body)).rejects.toMatchObject({
+        code: RealtimeErrorCode.LimitExceeded,
+      });
       await expect(strict.transform({ text: 'hi' }, body)).resolves.toEqual({
         text: 'hi',
       });
@@ -178,9 +166,7 @@ describe('RealtimeValidationPipe', () => {
   it('leaves parameters without a DTO class alone', async () => {
     const socket = { id: 'socket' };
 
-    await expect(
-      pipe.transform(socket, { ...body, metatype: Object }),
-    ).resolves.toBe(socket);
+    await expect(pipe.transform(socket, { ...body, metatype: Object })).resolves.toBe(socket);
   });
 
   it('leaves every parameter but the message body alone, so it can apply to a whole gateway', async () => {

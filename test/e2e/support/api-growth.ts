@@ -62,9 +62,9 @@ export function checkFrontendContract(appDir: string, label: string): void {
     const listed = run('npx', ['tsc', '-p', 'frontend/tsconfig.json', '--listFiles'], appDir).split('\n');
     const loaded = listed.filter((file) => file.includes('/src/'));
     expect(loaded.map((file) => file.slice(file.indexOf('/src/')))).toEqual(['/src/chat/chat.events.ts']);
-    expect(listed.filter((file) => /node_modules\/(@nestjs|socket\.io\/|class-validator|@types\/node)/.test(file))).toEqual(
-      [],
-    );
+    expect(
+      listed.filter((file) => /node_modules\/(@nestjs|socket\.io\/|class-validator|@types\/node)/.test(file)),
+    ).toEqual([]);
     const bundle = buildSync({
       absWorkingDir: appDir,
       entryPoints: ['frontend/chat-page.ts'],

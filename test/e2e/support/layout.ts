@@ -31,7 +31,8 @@ export function runtimeImports(path: string): Map<string, string[]> {
       /^nest-realtime(\/|$)/.test(statement.moduleSpecifier.text)
     ) {
       const bindings = statement.importClause?.namedBindings;
-      const names = bindings && ts.isNamedImports(bindings) ? bindings.elements.map((element) => element.name.text) : [];
+      const names =
+        bindings && ts.isNamedImports(bindings) ? bindings.elements.map((element) => element.name.text) : [];
       imports.set(statement.moduleSpecifier.text, [...(imports.get(statement.moduleSpecifier.text) ?? []), ...names]);
     }
   }
