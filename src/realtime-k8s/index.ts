@@ -10,6 +10,7 @@ import {
   updateProjectSettings,
 } from '../utils/project-defaults';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
+import { readOwnedSettings } from '../utils/realtime-config';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { RUNTIME_SERVER_SETTINGS } from '../utils/realtime-settings';
 import { buildManifests, DeploymentPlan, MANIFEST_FILES } from './manifests';
@@ -46,9 +47,15 @@ export function realtimeK8s(options: RealtimeK8sOptions): Rule {
         skipInstall: options.skipInstall,
         format: loadHostFormatter(process.cwd()),
       }),
-      writeManifests(defaults, choices, deployDir, options.force ?? false),
-      (tree: Tree) => storeChoices(tree, host, choices),
-      (_tree: Tree, context: SchematicContext) => printNextSteps(context, choices, defaults.auth, deployDir),
+      // After the setup: the app's own realtime.options.ts says what the deployment must provide.
+      (next: Tree) => {
+        const settings = { ...defaults, ...readOwnedSettings(next, host) };
+        return chain([
+          writeManifests(settings, choices, deployDir, options.force ?? false),
+          (last: Tree) => storeChoices(last, host, choices),
+          (_last: Tree, context: SchematicContext) => printNextSteps(context, choices, settings.auth, deployDir),
+        ]);
+      },
     ]);
   };
 }

@@ -25,8 +25,8 @@ export const BUILT_IN_DEFAULTS: ProjectDefaults = {
   gatewayType: 'chat',
 };
 
-const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded', 'streams'];
-const AUTH_MODES: ReadonlyArray<ProjectDefaults['auth']> = ['hs256', 'jwks'];
+export const ADAPTERS: ReadonlyArray<ProjectDefaults['adapter']> = ['pubsub', 'sharded', 'streams'];
+export const AUTH_MODES: ReadonlyArray<ProjectDefaults['auth']> = ['hs256', 'jwks'];
 /** What releases before auth modes wrote: HS256 with JWT_SECRET. */
 const LEGACY_AUTH = 'jwt';
 

@@ -18,7 +18,7 @@ import { addEntryToModuleMetadata, findModuleMetadata } from './module-metadata'
 import { ejectedRuntime, followEjectedRuntime, runtimeSpecifier } from './runtime-location';
 import { readSourceFile, ts } from './typescript';
 import { relativeImport } from './paths';
-import { ProjectDefaults } from './project-defaults';
+import { ADAPTERS, AUTH_MODES, ProjectDefaults } from './project-defaults';
 import { renderTemplates } from './templates';
 
 /** The package whose runtime generated code imports. */
@@ -182,4 +182,64 @@ function configureBareRealtimeModule(tree: Tree, modulePath: string): boolean {
   recorder.insertLeft(bare.getStart(source), REALTIME_MODULE_ENTRY);
   tree.commitUpdate(recorder);
   return true;
+}
+
+/** What a deployment needs to know of the app's options, as nest-realtime.json names them. */
+export type OwnedSettings = Partial<Pick<ProjectDefaults, 'adapter' | 'auth' | 'corsOriginsEnv' | 'metrics'>>;
+
+/** Option of `realtimeOptions` -> the project default it stands for, and which literals it takes. */
+const OWNED_SETTINGS: ReadonlyArray<[string, keyof OwnedSettings, (value: string | boolean) => boolean]> = [
+  ['auth', 'auth', (value) => (AUTH_MODES as readonly unknown[]).includes(value)],
+  ['redisAdapter', 'adapter', (value) => (ADAPTERS as readonly unknown[]).includes(value)],
+  ['corsOriginsVariable', 'corsOriginsEnv', (value) => typeof value === 'string' && /^[A-Za-z_]\w*$/.test(value)],
+  ['metrics', 'metrics', (value) => typeof value === 'boolean'],
+];
+
+/**
+ * The settings the app's own `realtime.options.ts` holds as literals, read by AST: a team that changed
+ * `corsOriginsVariable` or `metrics` there (its source of truth) gets manifests that match. An option computed
+ * at runtime (a ConfigService, a variable) is left out; the caller falls back to nest-realtime.json.
+ *
+ * @example
+ * { ...readProjectDefaults(tree), ...readOwnedSettings(tree, host) }
+ */
+export function readOwnedSettings(tree: Tree, host: HostProject): OwnedSettings {
+  const path = posix.join(configDirectory(host), OPTIONS_FILE);
+  if (!tree.exists(path)) {
+    return {};
+  }
+  const source = readSourceFile(tree, path);
+  let options: ts.ObjectLiteralExpression | undefined;
+  const visit = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) && node.name.getText(source) === OPTIONS_CONST && node.initializer) {
+      let initializer: ts.Expression = node.initializer;
+      while (
+        ts.isSatisfiesExpression(initializer) ||
+        ts.isAsExpression(initializer) ||
+        ts.isParenthesizedExpression(initializer)
+      ) {
+        initializer = initializer.expression;
+      }
+      options = ts.isObjectLiteralExpression(initializer) ? initializer : undefined;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  const settings: Record<string, string | boolean> = {};
+  for (const property of options?.properties ?? []) {
+    if (!ts.isPropertyAssignment(property)) {
+      continue;
+    }
+    const setting = OWNED_SETTINGS.find(([option]) => option === property.name.getText(source));
+    const value = property.initializer;
+    const literal = ts.isStringLiteralLike(value)
+      ? value.text
+      : value.kind === ts.SyntaxKind.TrueKeyword || value.kind === ts.SyntaxKind.FalseKeyword
+        ? value.kind === ts.SyntaxKind.TrueKeyword
+        : undefined;
+    if (setting !== undefined && literal !== undefined && setting[2](literal)) {
+      settings[setting[1]] = literal;
+    }
+  }
+  return settings as OwnedSettings;
 }

@@ -240,6 +240,26 @@ describe('realtime-k8s options and re-runs', () => {
     expect(manifest(tree, 'deployment.yaml').spec.template.metadata.annotations).toBeUndefined();
   });
 
+  it("follows the app's own realtime.options.ts where the team changed it, and nest-realtime.json where it computes a value", async () => {
+    const base = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+    base.overwrite(
+      '/src/realtime/realtime.options.ts',
+      base
+        .readContent('/src/realtime/realtime.options.ts')
+        .replace("corsOriginsVariable: 'CORS_ORIGINS'", "corsOriginsVariable: 'ALLOWED_ORIGINS'")
+        .replace('metrics: true', 'metrics: false')
+        .replace("auth: 'hs256'", "auth: process.env.AUTH_MODE === 'jwks' ? 'jwks' : 'hs256'"),
+    );
+
+    const tree = await k8s(base);
+
+    const vars = env(tree);
+    expect(vars.ALLOWED_ORIGINS.value).toBe('https://svc.example.com');
+    expect(vars.CORS_ORIGINS).toBeUndefined();
+    expect(vars.JWT_SECRET).toBeDefined();
+    expect(manifest(tree, 'deployment.yaml').spec.template.metadata.annotations).toBeUndefined();
+  });
+
   it('prepares an app nest add never ran on: the runtime and its peers, the options, the root module', async () => {
     const tree = await k8s(createNestAppTree(11));
     const manifestJson = JSON.parse(tree.readContent('/package.json'));
