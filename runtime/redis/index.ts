@@ -18,4 +18,7 @@ export {
   resolveRedisConfig,
   type RealtimeRedisConfig,
 } from '../redis.config.js';
-export { RealtimeEmitter } from './realtime.emitter.js';
+export {
+  RealtimeEmitter,
+  type RealtimeEmitterOptions,
+} from './realtime.emitter.js';

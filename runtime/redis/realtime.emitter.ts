@@ -6,6 +6,18 @@ import { RedisAdapterKind, resolveRedisConfig } from '../redis.config.js';
 import { loadRedisEmitter } from '../redis.loader.js';
 import { RealtimeRedis } from './redis.client.js';
 
+/** How {@link RealtimeEmitter.connect} finds the app's Redis. */
+export interface RealtimeEmitterOptions {
+  /**
+   * The app's `redisAdapter` option (pass `realtimeOptions.redisAdapter`), so
+   * an app configured for another adapter is refused rather than missed;
+   * `REDIS_ADAPTER` still overrides it, as it does in the app. Default pubsub.
+   */
+  redisAdapter?: RedisAdapterKind;
+  /** Where `REDIS_URL` and `REDIS_ADAPTER` are read. Default `process.env`. */
+  env?: Environment;
+}
+
 type EventArgs<S, E extends keyof S> = S[E] extends (...args: infer A) => void
   ? A
   : never;
@@ -13,8 +25,8 @@ type EventArgs<S, E extends keyof S> = S[E] extends (...args: infer A) => void
 /**
  * Pushes a namespace's events from a process that holds no sockets (a
  * worker, a cron job, a script) to users connected to any app instance,
- * through the app's Redis: the same `REDIS_URL`, and `REDIS_ADAPTER`, which
- * must be `pubsub` (the default).
+ * through the app's Redis: the same `REDIS_URL`, and the same adapter, which
+ * must be `pubsub` (the default): pass the app's `redisAdapter` option.
  *
  * Only the pub/sub adapter can be reached: `@socket.io/redis-emitter`
  * PUBLISHes on that adapter's channels, while the sharded adapter listens with
@@ -22,7 +34,9 @@ type EventArgs<S, E extends keyof S> = S[E] extends (...args: infer A) => void
  * be lost. {@link connect} refuses those adapters instead.
  *
  * @example
- * const alerts = await RealtimeEmitter.connect<ServerToClientEvents>('/alerts');
+ * const alerts = await RealtimeEmitter.connect<ServerToClientEvents>('/alerts', {
+ *   redisAdapter: realtimeOptions.redisAdapter,
+ * });
  * await alerts.toUser('alice', 'orderStatusChanged', { orderId: '42', status: 'shipped', updatedAt });
  * await alerts.close();
  */
@@ -46,14 +60,15 @@ export class RealtimeEmitter<S extends EventMap<S>> {
 
   /**
    * Connects to the app's Redis and resolves once it is ready. Rejects
-   * without `REDIS_URL`, when `REDIS_ADAPTER` names an adapter the emitter
-   * cannot reach, or when Redis is not ready within 10 s.
+   * without `REDIS_URL`, when the app's adapter (`REDIS_ADAPTER`, else
+   * `options.redisAdapter`) is one the emitter cannot reach, or when Redis is
+   * not ready within 10 s.
    */
   static async connect<S extends EventMap<S>>(
     namespace: string,
-    env: Environment = process.env,
+    { redisAdapter, env = process.env }: RealtimeEmitterOptions = {},
   ): Promise<RealtimeEmitter<S>> {
-    const config = resolveRedisConfig(env);
+    const config = resolveRedisConfig(env, redisAdapter);
     if (config === undefined) {
       throw new Error(
         `The emitter of ${namespace} needs REDIS_URL: it publishes through the Redis the app instances use.`,
@@ -63,7 +78,7 @@ export class RealtimeEmitter<S extends EventMap<S>> {
       throw new Error(
         `The emitter of ${namespace} cannot reach apps on the ${config.kind} Redis adapter: ` +
           "@socket.io/redis-emitter publishes on the pub/sub adapter's channels, so every push would be lost. " +
-          'Run the app and this process with REDIS_ADAPTER=pubsub, or push from inside the app.',
+          "Use the pubsub adapter (the app's redisAdapter option and REDIS_ADAPTER), or push from inside the app.",
       );
     }
     // Loaded when used: only apps with a push feature install it.

@@ -212,6 +212,7 @@ function renderFeature(plan: GatewayPlan): Rule {
     ...feature,
     namespace: plan.namespace,
     importExtension: host.importExtension,
+    configImport: relativeImport(`${featureDir}/index.ts`, configDir),
   };
   const e2eData = {
     ...data,

@@ -58,11 +58,11 @@ export function shutsDownOnEverySignal(tree: Tree, mainPath: string): boolean {
 }
 
 /**
- * Makes sure the entry file switches to the Redis adapter when REDIS_URL is set, by calling the kit's
- * `useRealtimeAdapter(app)` right after the application is created, and importing it. Idempotent.
+ * Makes sure the entry file installs the runtime's socket.io adapter (the Redis one when REDIS_URL is set) by
+ * calling `useRealtimeAdapter(app)` right after the application is created, and importing it. Idempotent.
  *
  * @example
- * ensureRealtimeAdapter(tree, '/src/main.ts', './realtime/redis-io.adapter');
+ * ensureRealtimeAdapter(tree, '/src/main.ts', 'nest-realtime');
  */
 export function ensureRealtimeAdapter(tree: Tree, mainPath: string, importPath: string): MainFileEdit {
   const edit = ensureCallAfterCreate(
