@@ -106,6 +106,7 @@ function handleEdits(plan: EventPlan): EventEdit[] {
           source,
           body,
           `  describe('${event.name}', () => {\n` +
+            startEach(body) +
             `    it('acks a valid payload', async () => {\n` +
             `      const client = await connectAs('alice');\n\n` +
             `      await expect(client.emitWithAck('${event.name}', { value: 'hello' })).resolves.toMatchObject({ status: 'ok', value: 'hello' });\n` +
@@ -226,6 +227,7 @@ function emitEdits(plan: EventPlan): EventEdit[] {
           source,
           body,
           `  describe('${event.name}', () => {\n` +
+            startEach(body) +
             `    it('reaches every socket of the user through ${serviceClass}.${method}', async () => {\n` +
             `      const [phone, laptop] = [await connectAs('alice'), await connectAs('alice')];\n` +
             `      const arrived = Promise.all([nextEvent(phone, '${event.name}'), nextEvent(laptop, '${event.name}')]);\n\n` +
@@ -264,6 +266,14 @@ function contractEdit(plan: EventPlan, map: string, types: string[], entry: stri
       return applySourceChanges(source, changes);
     },
   };
+}
+
+/**
+ * The `beforeEach` an e2e spec that starts its app per describe (push: `start()`, with or without a topic
+ * rule) needs in the describe we add; nothing when the spec starts it for every test itself.
+ */
+function startEach(body: ts.Block): string {
+  return blockDeclares(body, 'start') ? `    beforeEach(() => start());\n\n` : '';
 }
 
 /** A spec's part: a test in the top-level `describe('<Gateway>…')`, recognised by its title. */

@@ -329,3 +329,47 @@ describe.each([11, 12] as FixtureMajor[])('realtime-event in a Nest %i app', (ma
     });
   });
 });
+
+/** The statements directly in a spec's `describe('<title>', () => { ... })`. */
+function describeStatements(tree: UnitTestTree, path: string, title: string): string[] {
+  let found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.getText() === 'describe' &&
+      ts.isStringLiteralLike(node.arguments[0]) &&
+      node.arguments[0].text === title
+    ) {
+      const callback = node.arguments[1];
+      if (callback && ts.isArrowFunction(callback) && ts.isBlock(callback.body)) {
+        found = callback.body.statements.map((statement) => statement.getText());
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(readSourceFile(tree, path));
+  return found;
+}
+
+describe('realtime-event on a gateway whose e2e spec starts the app per describe (push)', () => {
+  it('starts it in each describe it adds', async () => {
+    const base = await runner.runSchematic('nest-add', { skipInstall: true }, createNestAppTree(12));
+    let tree = await runner.runSchematic('realtime-gateway', { name: 'alerts', type: 'push', skipInstall: true }, base);
+    tree = await addEvent(tree, { name: 'alerts/orderShipped', type: 'emit' });
+    tree = await addEvent(tree, { name: 'alerts/ping', type: 'handle' });
+
+    for (const title of ['orderShipped', 'ping']) {
+      expect({ title, first: describeStatements(tree, '/test/alerts.e2e-spec.ts', title)[0] }).toEqual({
+        title,
+        first: 'beforeEach(() => start());',
+      });
+    }
+  });
+
+  it('adds no beforeEach where the spec starts the app for every test (chat)', async () => {
+    let tree = await appWithChat(12);
+    tree = await addEvent(tree, { name: 'chat/orderShipped', type: 'emit' });
+
+    expect(describeStatements(tree, '/test/chat.e2e-spec.ts', 'orderShipped')[0]).toMatch(/^it\(/);
+  });
+});
