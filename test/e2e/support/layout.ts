@@ -41,12 +41,13 @@ export function runtimeImports(path: string): Map<string, string[]> {
 
 /**
  * The owned src/realtime/ stays within 300 lines, nest-realtime is a run-time dependency, the gateway imports
- * at most three names from one runtime specifier, and each e2e spec stays within its budget.
+ * at most three names from one runtime specifier, and each e2e spec stays within its budget: one for the spec
+ * as realtime-gateway writes it; none once realtime-event has added tests (its lines are still reported).
  */
 export function checkRuntimeLayout(
   appDir: string,
   label: string,
-  gateways: Array<{ gateway: string; e2eSpec: string; maxE2eLines: number }>,
+  gateways: Array<{ gateway: string; e2eSpec: string; maxE2eLines?: number }>,
 ): void {
   const owned = linesUnder(appDir, 'src/realtime');
   expect(owned).toBeLessThanOrEqual(300);
@@ -61,7 +62,9 @@ export function checkRuntimeLayout(
     const names = imports.get('nest-realtime') ?? [];
     expect(names.length).toBeLessThanOrEqual(3);
     const e2eLines = lineCount(join(appDir, e2eSpec));
-    expect({ e2eSpec, e2eLines, within: e2eLines <= maxE2eLines }).toEqual({ e2eSpec, e2eLines, within: true });
+    if (maxE2eLines !== undefined) {
+      expect({ e2eSpec, e2eLines, within: e2eLines <= maxE2eLines }).toEqual({ e2eSpec, e2eLines, within: true });
+    }
     notes.push(`${gateway} imports ${names.join(', ')}; ${e2eSpec} ${e2eLines} lines`);
   }
   recordNote(`${label} layout`, notes.join('; '));
