@@ -77,8 +77,10 @@ function schemaToTypeScript(schema) {
 
 /** @param {any} property @returns {string} */
 function propertyType(property) {
-  if (property.enum) return property.enum.map((value) => JSON.stringify(value)).join(' | ');
-  if (Array.isArray(property.type)) return property.type.map((type) => propertyType({ ...property, type })).join(' | ');
+  if (property.enum) return property.enum.map((/** @type {unknown} */ value) => JSON.stringify(value)).join(' | ');
+  if (Array.isArray(property.type)) {
+    return property.type.map((/** @type {string} */ type) => propertyType({ ...property, type })).join(' | ');
+  }
   switch (property.type) {
     case 'string':
       return 'string';

@@ -1,3 +1,4 @@
+// @ts-check
 // npm run demo [-- --nest 11|12] [--port 3000] [--fresh] [--dir .demo]
 // Builds and packs nest-realtime, scaffolds (or reuses) a fresh Nest app in .demo/, applies our schematics
 // through the real Nest CLI, builds it and runs it with the in-memory adapter. Prints what a person needs to
@@ -6,12 +7,13 @@
 // It never waits for an answer, even in a terminal: see sh().
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NEST_CLI_VERSIONS, nestNewCommand } from './lib/tooling.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -22,10 +24,9 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '.demo' },
   },
 });
-const cliVersions = JSON.parse(readFileSync(join(root, 'scripts/nest-cli-versions.json'), 'utf-8'));
-const cliVersion = cliVersions[args.nest];
+const cliVersion = NEST_CLI_VERSIONS[args.nest];
 if (!cliVersion) {
-  fail(`--nest must be one of ${Object.keys(cliVersions).join(', ')} (got ${args.nest}).`);
+  fail(`--nest must be one of ${Object.keys(NEST_CLI_VERSIONS).join(', ')} (got ${args.nest}).`);
 }
 
 const demoDir = resolve(root, args.dir);
@@ -37,22 +38,16 @@ readdirSync(demoDir)
   .filter((file) => file.endsWith('.tgz'))
   .forEach((file) => rmSync(join(demoDir, file)));
 await sh('npm', ['pack', '--pack-destination', demoDir], root);
-const tarball = join(
-  demoDir,
-  readdirSync(demoDir).find((file) => file.endsWith('.tgz')),
-);
+const packed = readdirSync(demoDir).find((file) => file.endsWith('.tgz'));
+if (packed === undefined) fail(`npm pack wrote no tarball to ${demoDir}.`);
+const tarball = join(demoDir, packed);
 
 if (args.fresh || !existsSync(join(appDir, 'node_modules'))) {
   step(`Scaffolding a fresh app with @nestjs/cli@${cliVersion} into ${appDir}`);
   // Scaffolded outside this repository: inside it, the Nest CLI would pick up our own @nestjs/schematics.
   const scratch = mkdtempSync(join(tmpdir(), 'nest-realtime-demo-'));
-  // On a terminal, the Nest 12 CLI asks whether to set up @nestjs/observe, default yes: the demo says no.
-  const observe = Number(cliVersion.split('.')[0]) >= 12 ? ['--no-observe'] : [];
-  await sh(
-    'npx',
-    ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'realtime-demo', '--package-manager', 'npm', '--skip-git', ...observe],
-    scratch,
-  );
+  const { command, args: newArgs } = nestNewCommand(args.nest, 'realtime-demo');
+  await sh(command, newArgs, scratch);
   rmSync(dirname(appDir), { recursive: true, force: true });
   mkdirSync(dirname(appDir), { recursive: true });
   cpSync(join(scratch, 'realtime-demo'), appDir, { recursive: true, verbatimSymlinks: true });
@@ -114,7 +109,13 @@ waitForPort(Number(args.port)).then(async (listening) => {
 `);
 });
 
-/** A token from the app's own playground, which signs with the development secret. */
+/**
+ * A token from the app's own playground, which signs with the development secret.
+ *
+ * @param {string} url
+ * @param {string} sub
+ * @returns {Promise<string>}
+ */
 async function mintToken(url, sub) {
   const response = await fetch(`${url}/realtime/playground/tokens`, {
     method: 'POST',
@@ -125,12 +126,18 @@ async function mintToken(url, sub) {
     child.kill('SIGTERM');
     fail(`The app's playground did not mint a token (HTTP ${response.status}): ${await response.text()}`);
   }
-  return (await response.json()).token;
+  const { token } = /** @type {{ token: string }} */ (await response.json());
+  return token;
 }
 
+/**
+ * Whether the app listens on `port` within 20 s (false as soon as it exits).
+ *
+ * @param {number} port
+ */
 async function waitForPort(port) {
   for (let attempt = 0; attempt < 200 && child.exitCode === null; attempt++) {
-    const open = await new Promise((resolve) => {
+    const open = await new Promise((/** @type {(open: boolean) => void} */ resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => (socket.destroy(), resolve(true)));
       socket.once('error', () => resolve(false));
@@ -141,6 +148,13 @@ async function waitForPort(port) {
   return false;
 }
 
+/**
+ * Runs a command to its end, its output passed through; a failure ends the demo.
+ *
+ * @param {string} command
+ * @param {string[]} commandArgs
+ * @param {string} cwd
+ */
 async function sh(command, commandArgs, cwd) {
   // No terminal for the tools: no input, and their output passed through. On a terminal the Nest CLI asks
   // questions (its own, and the schematics' x-prompts such as Nest 12's module system), and its spinners
@@ -154,10 +168,15 @@ async function sh(command, commandArgs, cwd) {
   }
 }
 
+/** @param {string} message */
 function step(message) {
   console.log(`\n▶ ${message}`);
 }
 
+/**
+ * @param {string} message
+ * @returns {never}
+ */
 function fail(message) {
   console.error(`\n✖ ${message}`);
   process.exit(1);

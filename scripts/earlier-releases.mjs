@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Records what earlier releases generated, so an app generated before nest-realtime.json kept records can
 // still be upgraded: a file equal to an earlier release's output was not edited. For each commit listed in
 // scripts/earlier-releases.json, this checks the commit out in a temporary worktree, builds it, runs its own
@@ -27,6 +28,7 @@ const VARIANTS = [
   { adapter: 'streams', metrics: true },
 ];
 
+/** The Jest spec that writes every variant's generated files below `outDir`. @param {string} outDir */
 const spec = (outDir) => `
 import { SchematicTestRunner } from '@angular-devkit/schematics/testing';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,6 +63,10 @@ it('renders every variant', async () => {
 }, 120000);
 `;
 
+/**
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function filesUnder(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -68,9 +74,13 @@ function filesUnder(dir) {
   });
 }
 
-/** src/realtime/x.ts -> realtime-kit/x.ts; src/zq-xv/zq-xv.gateway.ts -> realtime-gateway/feature/__name__.gateway.ts */
+/**
+ * src/realtime/x.ts -> realtime-kit/x.ts; src/zq-xv/zq-xv.gateway.ts -> realtime-gateway/feature/__name__.gateway.ts
+ *
+ * @param {string} path
+ */
 function templateKey(path) {
-  const name = (file) => file.split(PLACEHOLDERS.fileName).join('__name__');
+  const name = (/** @type {string} */ file) => file.split(PLACEHOLDERS.fileName).join('__name__');
   if (path.startsWith('src/realtime/')) return `realtime-kit/${path.slice('src/realtime/'.length)}`;
   if (path.startsWith(`src/${PLACEHOLDERS.fileName}/`)) {
     return `realtime-gateway/feature/${name(path.slice(`src/${PLACEHOLDERS.fileName}/`.length))}`;
@@ -79,6 +89,7 @@ function templateKey(path) {
   return undefined;
 }
 
+/** @type {Record<string, string[]>} */
 const outputs = {};
 for (const commit of commits) {
   const work = mkdtempSync(join(tmpdir(), 'nest-realtime-release-'));

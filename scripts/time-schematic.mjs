@@ -1,3 +1,4 @@
+// @ts-check
 // node scripts/time-schematic.mjs [appDir] [--runs 20]
 // Times `realtime-gateway chat` in process (SchematicTestRunner over an in-memory copy of a Nest app's
 // sources, after one warm-up run) and prints the median and spread in milliseconds. Needs `npm run build`.
@@ -24,6 +25,7 @@ if (!appDir) {
   process.exit(2);
 }
 
+/** @type {Array<[path: string, content: Buffer]>} */
 const files = [];
 (function collect(dir) {
   for (const entry of readdirSync(dir)) {
@@ -55,6 +57,6 @@ console.log(
     runs: timings.length,
     medianMs: +median.toFixed(2),
     minMs: +timings[0].toFixed(2),
-    maxMs: +timings.at(-1).toFixed(2),
+    maxMs: +(timings.at(-1) ?? NaN).toFixed(2),
   }),
 );

@@ -1,3 +1,4 @@
+// @ts-check
 // Preloaded (NODE_OPTIONS=--require) into every Node process the bench starts, both servers included, so
 // that they are treated alike. Each has an IPC channel to the bench; commands come as
 // `{ benchCommand, ... }` messages and are answered with `{ [answerKey]: value }`:
@@ -12,15 +13,26 @@
 const inspector = require('node:inspector');
 const v8 = require('node:v8');
 
+/** @type {import('node:inspector').Session | undefined} */
 let profilerSession;
+/** @type {import('node:perf_hooks').IntervalHistogram | undefined} */
 let delayHistogram;
 
+/**
+ * An inspector command's result.
+ *
+ * @param {import('node:inspector').Session} session
+ * @param {string} method
+ * @param {object} [params]
+ * @returns {Promise<any>}
+ */
 function post(session, method, params) {
   return new Promise((resolve, reject) =>
     session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
   );
 }
 
+/** @type {Record<string, (message: any) => unknown>} */
 const commands = {
   eventLoopDelayStart() {
     delayHistogram = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 });
@@ -28,10 +40,12 @@ const commands = {
     return { benchEventLoopDelay: 'started' };
   },
   eventLoopDelayStop() {
-    delayHistogram.disable();
-    const nsToMs = (ns) => ns / 1e6;
+    const histogram = delayHistogram;
+    if (histogram === undefined) throw new Error('eventLoopDelayStop without eventLoopDelayStart');
+    histogram.disable();
+    const nsToMs = (/** @type {number} */ ns) => ns / 1e6;
     return {
-      benchEventLoopDelay: { maxMs: nsToMs(delayHistogram.max), p99Ms: nsToMs(delayHistogram.percentile(99)) },
+      benchEventLoopDelay: { maxMs: nsToMs(histogram.max), p99Ms: nsToMs(histogram.percentile(99)) },
     };
   },
   heap() {
@@ -44,16 +58,19 @@ const commands = {
     return { benchHeapSnapshot: v8.writeHeapSnapshot(path) };
   },
   async cpuProfileStart({ samplingIntervalUs = 100 }) {
-    profilerSession = new inspector.Session();
-    profilerSession.connect();
-    await post(profilerSession, 'Profiler.enable');
-    await post(profilerSession, 'Profiler.setSamplingInterval', { interval: samplingIntervalUs });
-    await post(profilerSession, 'Profiler.start');
+    const session = new inspector.Session();
+    profilerSession = session;
+    session.connect();
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.setSamplingInterval', { interval: samplingIntervalUs });
+    await post(session, 'Profiler.start');
     return { benchCpuProfile: 'started' };
   },
   async cpuProfileStop({ path }) {
-    const { profile } = await post(profilerSession, 'Profiler.stop');
-    profilerSession.disconnect();
+    const session = profilerSession;
+    if (session === undefined) throw new Error('cpuProfileStop without cpuProfileStart');
+    const { profile } = await post(session, 'Profiler.stop');
+    session.disconnect();
     require('node:fs').writeFileSync(path, JSON.stringify(profile));
     return { benchCpuProfile: path };
   },
@@ -61,8 +78,8 @@ const commands = {
 
 if (process.channel) {
   process.once('disconnect', () => process.exit(0));
-  process.on('message', async (message) => {
-    const command = commands[message?.benchCommand];
-    if (command) process.send(await command(message));
+  process.on('message', async (/** @type {{ benchCommand?: string } | undefined} */ message) => {
+    const command = commands[message?.benchCommand ?? ''];
+    if (command) process.send?.(await command(message));
   });
 }

@@ -1,16 +1,22 @@
+// @ts-check
 // Cross-instance delivery through Redis: two instances of the generated app share a real redis-server that
 // the bench starts on a free port; each room has its sender on one instance and its receiver on the other,
 // and the time from send to receipt is measured (both clients live in one process, so one clock).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/lib/tooling.cjs';
 import { withLoadGroup } from './load.mjs';
-import { freePort, startServer } from './processes.mjs';
+import { startServer } from './processes.mjs';
 import { percentile } from './stats.mjs';
 import { withSystem } from './systems.mjs';
 
 const REDIS_SERVER = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : 'redis-server';
 const SUPERVISE = join(dirname(fileURLToPath(import.meta.url)), 'supervise.cjs');
+
+/** @typedef {import('./systems.mjs').RunningSystem} RunningSystem */
+/** @typedef {import('./load-worker.mjs').ClientSpec} ClientSpec */
+/** @typedef {import('./settings.mjs').Measurement} Measurement */
 
 /** A redis-server on a free loopback port, without persistence; stop() ends it. */
 export async function startRedis() {
@@ -22,6 +28,14 @@ export async function startRedis() {
   });
 }
 
+/**
+ * `pairs` rooms of two: a sender on one instance, a receiver on the other.
+ *
+ * @param {RunningSystem} sender
+ * @param {RunningSystem} receiver
+ * @param {number} pairs
+ * @returns {ClientSpec[]}
+ */
 function pairedClients(sender, receiver, pairs) {
   return Array.from({ length: pairs }, (_, index) => [
     { url: sender.namespaceUrl, token: sender.tokenFor(`sender-${index}`), room: `pair-${index}`, sends: true },
@@ -29,6 +43,11 @@ function pairedClients(sender, receiver, pairs) {
   ]).flat();
 }
 
+/**
+ * Two instances of the generated app on one redis-server: delivery from one to the other, p50 and p99.
+ *
+ * @param {Measurement} options
+ */
 export async function measureCrossInstance({ systems, app, settings, log }) {
   const { pairs, rate, warmupMs, windowMs } = settings.redis;
   const redis = await startRedis();

@@ -1,156 +1,189 @@
+// @ts-check
 // The Nest bare-handler floor: a copy of the generated app whose `sendMessage` is a plain Nest
 // `@SubscribeMessage` handler, with no guard, filter, pipe or param decorator, doing by hand what those do
-// for it (the WsAuthGuard check, the kit's validation pipe, the error reply) and the generated body. It is
-// the least any `@SubscribeMessage` handler doing the same work costs: the generated app's CPU above it is
-// what the templates could still save, the floor's above the baseline is Nest's own. Derived from the
-// generated gateway on every run, so template changes reach it.
+// for it (WsAuthGuard's check, RealtimeValidationPipe, WsExceptionsFilter's reply; see bench-floor.ts) and
+// the generated body. It is the least any `@SubscribeMessage` handler doing the same work costs: the
+// generated app's CPU above it is what the templates and the runtime could still save, the floor's above
+// the baseline is Nest's own. Derived from the generated gateway on every run, so template changes reach it.
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describeApp } from './generated-app.mjs';
+import { runtimePackageDir } from './runtime-build.mjs';
 
 const GATEWAY = join('src', 'chat', 'chat.gateway.ts');
 const TEMPLATE = 'templates/realtime-gateway/feature/__name__.gateway.ts.ejs';
 const OUTPUT_TAIL_CHARS = 12_000;
-// The class-level enhancers the floor's sendMessage does without; the hand-written checks below stand for
-// exactly these, so another one in the template must be added there too.
-const CLASS_ENHANCERS = { UseFilters: ['WsExceptionsFilter'], UseGuards: ['WsAuthGuard'] };
-// Identifiers the rewritten handler uses, imported by the generated gateway.
-const NEEDED_IMPORTS = ['RealtimeErrorCode', 'RealtimeException'];
-// What WsAuthGuard refuses, each with one throw; the floor's sendMessage makes the same two checks.
-const GUARD = 'templates/realtime-kit/ws-auth.guard.ts';
+/** What the floor's sendMessage calls instead of the enhancers, copied beside the floor's gateway. */
+const FLOOR_SUPPORT = join(dirname(fileURLToPath(import.meta.url)), 'bench-floor.ts');
+const FLOOR_SUPPORT_NAMES = ['FloorGateway', 'FloorSubscribeMessage', 'floorFilter', 'floorGuard', 'floorPipe'];
+// What WsAuthGuard refuses, each with one throw; floorGuard (bench-floor.ts) makes the same two checks.
+const GUARD = join('runtime', 'ws-auth.guard.ts');
 const GUARD_REFUSALS = ['Unauthorized: not authenticated', 'Unauthorized: token expired'];
+// The class-level enhancers @RealtimeGateway applies (runtime/realtime.gateway.ts); the floor's sendMessage
+// does without them, and its hand-written calls stand for exactly these.
+const REALTIME_GATEWAY = join('runtime', 'realtime.gateway.ts');
+const CLASS_ENHANCERS = [
+  'UseFilters(WsExceptionsFilter)',
+  'UseGuards(WsAuthGuard)',
+  'UsePipes(RealtimeValidationPipe)',
+];
 
 class UnexpectedShape extends Error {}
 
+/** @param {ts.Decorator} decorator */
 const calleeName = (decorator) =>
   ts.isCallExpression(decorator.expression) && ts.isIdentifier(decorator.expression.expression)
     ? decorator.expression.expression.text
     : undefined;
+/**
+ * @param {ts.Node} node
+ * @param {string} name
+ */
 const decoratorNamed = (node, name) =>
-  (ts.getDecorators(node) ?? []).find((decorator) => calleeName(decorator) === name);
+  (ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []).find(
+    (decorator) => calleeName(decorator) === name,
+  );
 
 /**
- * The floor's gateway source from the generated one, and the module its WsAuthGuard comes from. Text edits at the positions the TypeScript parser
+ * @param {unknown} condition
+ * @param {string} what
+ * @returns {asserts condition}
+ */
+function expect(condition, what) {
+  if (!condition) throw new UnexpectedShape(what);
+}
+
+/**
+ * The floor's gateway source from the generated one. Text edits at the positions the TypeScript parser
  * gives, so everything not rewritten stays as generated:
- * - the class's @UseFilters and @UseGuards move onto every other handler, which keep working as generated
- *   (the load's clients join their rooms through joinRoom);
- * - `implements ClientEventHandlers<…>` leaves sendMessage out, whose first parameter is now the socket;
- * - sendMessage becomes `@SubscribeMessage('sendMessage') async sendMessage(client, payload)` from
- *   @nestjs/websockets, with the guard's checks, the pipe's transform and the filter's ack inline.
+ * - the class decorator `@RealtimeGateway({ … })` becomes `@FloorGateway(RealtimeGateway({ … }))`, which
+ *   moves the class-level filter, guard and pipe onto every other handler (they keep working as generated;
+ *   the load's clients join their rooms through joinRoom);
+ * - sendMessage becomes `@FloorSubscribeMessage('sendMessage') async sendMessage(client, payload)`, Nest's
+ *   own decorator, with floorGuard, floorPipe and floorFilter (bench-floor.ts) around the generated body;
+ * - an import of those from `./bench-floor` (with the gateway's own relative-import extension).
  * Throws UnexpectedShape when the generated gateway is not what these edits expect.
+ *
+ * @param {string} source
  */
 export function floorGateway(source) {
   const file = ts.createSourceFile(GATEWAY, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const expect = (condition, what) => {
-    if (!condition) throw new UnexpectedShape(what);
-  };
-  const text = (node) => node.getText(file);
+  const imports = file.statements.filter(ts.isImportDeclaration);
   const imported = new Set(
-    file.statements
-      .filter(ts.isImportDeclaration)
-      .flatMap((declaration) => declaration.importClause?.namedBindings?.elements ?? [])
-      .map((specifier) => specifier.name.text),
+    imports.flatMap((declaration) => {
+      const bindings = declaration.importClause?.namedBindings;
+      return bindings && ts.isNamedImports(bindings) ? bindings.elements.map((specifier) => specifier.name.text) : [];
+    }),
   );
-  for (const name of NEEDED_IMPORTS) expect(imported.has(name), `it does not import ${name}`);
-  const guardImport = file.statements.find(
-    (statement) =>
-      ts.isImportDeclaration(statement) &&
-      statement.importClause?.namedBindings?.elements?.some((specifier) => specifier.name.text === 'WsAuthGuard'),
-  );
-  expect(guardImport, 'it does not import WsAuthGuard');
+  for (const name of FLOOR_SUPPORT_NAMES) expect(!imported.has(name), `it already imports a ${name}`);
 
   const gateways = file.statements.filter(
-    (node) => ts.isClassDeclaration(node) && decoratorNamed(node, 'WebSocketGateway'),
+    /** @returns {node is ts.ClassDeclaration} */
+    (node) => ts.isClassDeclaration(node) && decoratorNamed(node, 'RealtimeGateway') !== undefined,
   );
-  expect(gateways.length === 1, `it declares ${gateways.length} @WebSocketGateway classes, not 1`);
+  expect(gateways.length === 1, `it declares ${gateways.length} @RealtimeGateway classes, not 1`);
   const [gateway] = gateways;
+  /** @type {{ start: number, end: number, text: string }[]} */
   const edits = [];
-  const classEnhancers = Object.entries(CLASS_ENHANCERS).map(([name, expected]) => {
-    const decorator = decoratorNamed(gateway, name);
-    expect(decorator, `the gateway class has no @${name}(…)`);
-    const found = decorator.expression.arguments.map(text);
-    expect(
-      found.join() === expected.join(),
-      `the gateway class has @${name}(${found.join(', ')}), where the floor's hand-written checks stand for @${name}(${expected.join(', ')})`,
-    );
-    // The decorator and the line break after it.
-    let end = decorator.getEnd();
-    while (/\s/.test(source[end])) end++;
-    edits.push({ start: decorator.getStart(file), end, text: '' });
-    return text(decorator);
+  const classDecorator = decoratorNamed(gateway, 'RealtimeGateway');
+  expect(classDecorator, 'the gateway class has no @RealtimeGateway(…)');
+  edits.push({
+    start: classDecorator.expression.getStart(file),
+    end: classDecorator.expression.getStart(file),
+    text: 'FloorGateway(',
   });
+  edits.push({ start: classDecorator.getEnd(), end: classDecorator.getEnd(), text: ')' });
 
-  const implemented = gateway.heritageClauses
-    ?.find((clause) => clause.token === ts.SyntaxKind.ImplementsKeyword)
-    ?.types.find((type) => text(type.expression) === 'ClientEventHandlers');
-  if (implemented) {
-    edits.push({
-      start: implemented.getStart(file),
-      end: implemented.getEnd(),
-      text: `Omit<${text(implemented)}, 'sendMessage'>`,
-    });
-  }
-
-  const handlers = gateway.members.filter(
-    (member) => ts.isMethodDeclaration(member) && decoratorNamed(member, 'SubscribeMessage'),
+  const sendMessage = gateway.members.find(
+    /** @returns {member is ts.MethodDeclaration} */
+    (member) =>
+      ts.isMethodDeclaration(member) &&
+      decoratorNamed(member, 'SubscribeMessage') !== undefined &&
+      member.name.getText(file) === 'sendMessage',
   );
-  const sendMessage = handlers.find((handler) => handler.name.getText(file) === 'sendMessage');
   expect(sendMessage, 'it has no @SubscribeMessage sendMessage handler');
-  for (const handler of handlers.filter((handler) => handler !== sendMessage)) {
-    const start = ts.getDecorators(handler)[0].getStart(file);
-    const indent = /[ \t]*$/.exec(source.slice(0, start))[0];
-    edits.push({ start, end: start, text: classEnhancers.map((enhancer) => `${enhancer}\n${indent}`).join('') });
-  }
   edits.push({
     start: sendMessage.getStart(file),
     end: sendMessage.getEnd(),
-    text: floorSendMessage(sendMessage, file, expect),
+    text: floorSendMessage(sendMessage, file),
   });
 
-  const lastImport = file.statements.filter(ts.isImportDeclaration).at(-1);
-  const importEnd = lastImport.getEnd();
+  const relative = imports
+    .map((declaration) => /** @type {ts.StringLiteral} */ (declaration.moduleSpecifier).text)
+    .find((specifier) => specifier.startsWith('./'));
+  const extension = relative?.endsWith('.js') ? '.js' : '';
+  const importEnd = imports.at(-1)?.getEnd() ?? 0;
   edits.push({
     start: importEnd,
     end: importEnd,
-    text: "\nimport { SubscribeMessage as NestSubscribeMessage } from '@nestjs/websockets';",
+    text: `\nimport { ${FLOOR_SUPPORT_NAMES.join(', ')} } from './bench-floor${extension}';`,
   });
 
-  return {
-    source: edits
-      .sort((a, b) => b.start - a.start)
-      .reduce((result, edit) => result.slice(0, edit.start) + edit.text + result.slice(edit.end), source),
-    guardModule: guardImport.moduleSpecifier.text,
-  };
+  return edits
+    .sort((a, b) => b.start - a.start)
+    .reduce((result, edit) => result.slice(0, edit.start) + edit.text + result.slice(edit.end), source);
 }
 
-/** Throws unless the kit's guard still refuses exactly what the floor's sendMessage checks by hand. */
-function assertGuardMirrored(guardPath) {
+/**
+ * Throws unless the runtime's guard still refuses exactly what floorGuard checks by hand, and
+ * @RealtimeGateway still applies exactly the class-level enhancers the floor's calls stand for.
+ *
+ * @param {string} packageDir the nest-realtime package the app runs (its runtime sources ship with it)
+ */
+function assertEnhancersMirrored(packageDir) {
+  const guardPath = join(packageDir, GUARD);
   const guard = readFileSync(guardPath, 'utf-8');
   const throws = guard.match(/\bthrow\b/g)?.length ?? 0;
   if (throws !== GUARD_REFUSALS.length || !GUARD_REFUSALS.every((message) => guard.includes(`'${message}'`))) {
     throw new Error(
       `${guardPath} (from ${GUARD}) no longer refuses exactly ${GUARD_REFUSALS.map((m) => `'${m}'`).join(' and ')}, ` +
-        `which the Nest floor's sendMessage checks by hand: update floorSendMessage in bench/lib/floor-app.mjs.`,
+        `which the Nest floor's sendMessage checks by hand: update floorGuard in bench/lib/bench-floor.ts.`,
+    );
+  }
+  const gatewayPath = join(packageDir, REALTIME_GATEWAY);
+  const applied =
+    readFileSync(gatewayPath, 'utf-8').match(/\bUse(?:Filters|Guards|Pipes|Interceptors)\([^)]*\)/g) ?? [];
+  if (applied.join() !== CLASS_ENHANCERS.join()) {
+    throw new Error(
+      `${gatewayPath} (from ${REALTIME_GATEWAY}) applies ${applied.join(', ')}, where the Nest floor's sendMessage ` +
+        `stands for ${CLASS_ENHANCERS.join(', ')}: update bench/lib/bench-floor.ts and bench/lib/floor-app.mjs.`,
     );
   }
 }
 
-/** The floor's sendMessage, from the generated one: its payload and socket parameters, then its body. */
-function floorSendMessage(method, file, expect) {
+/**
+ * The floor's sendMessage, from the generated one: its payload and socket parameters, then its body.
+ *
+ * @param {ts.MethodDeclaration} method
+ * @param {ts.SourceFile} file
+ */
+function floorSendMessage(method, file) {
+  /** @param {ts.Node} node */
   const text = (node) => node.getText(file);
+  /** @param {string} decoratorName */
   const parameter = (decoratorName) => method.parameters.find((candidate) => decoratorNamed(candidate, decoratorName));
   const body = parameter('MessageBody');
   const socket = parameter('ConnectedSocket');
   expect(
     method.parameters.length === 2 && body && socket,
-    'sendMessage does not take (@MessageBody(pipe) dto, @ConnectedSocket() client)',
+    'sendMessage does not take (@MessageBody() dto, @ConnectedSocket() client)',
   );
-  const pipeArguments = decoratorNamed(body, 'MessageBody').expression.arguments;
+  const bodyDecorator = decoratorNamed(body, 'MessageBody');
   expect(
-    pipeArguments.length === 1,
-    `sendMessage's @MessageBody has ${pipeArguments.length} arguments, not a pipe alone`,
+    bodyDecorator && ts.isCallExpression(bodyDecorator.expression) && bodyDecorator.expression.arguments.length === 0,
+    "sendMessage's @MessageBody() has arguments (a pipe of its own?), which the floor does not run",
   );
   expect(body.type && ts.isTypeReferenceNode(body.type), "sendMessage's payload has no DTO class as its type");
   expect(ts.isIdentifier(socket.name) && socket.type, "sendMessage's socket parameter is not a typed name");
@@ -160,34 +193,25 @@ function floorSendMessage(method, file, expect) {
   // Not re-indented: a template literal's lines are part of its value.
   const statements = method.body.statements.map((statement) => `      ${text(statement)}`).join('\n');
   return `// The bench's Nest bare-handler floor (bench/lib/floor-app.mjs): no guard, filter,
-  // pipe or param decorator; what they do, by hand.
-  @NestSubscribeMessage('sendMessage')
+  // pipe or param decorator; what they do, by hand (bench-floor.ts).
+  @FloorSubscribeMessage('sendMessage')
   async sendMessage(${client}: ${text(socket.type)}, payload: unknown) {
     try {
-      // WsAuthGuard
-      if (!${client}.data.userId) {
-        throw new RealtimeException(RealtimeErrorCode.Unauthorized, 'Unauthorized: not authenticated');
-      }
-      if ((${client}.data.tokenExpiresAt ?? 0) <= Date.now()) {
-        throw new RealtimeException(RealtimeErrorCode.Unauthorized, 'Unauthorized: token expired');
-      }
-      // @MessageBody(pipe) on a ${dto} parameter
-      const ${text(body.name)} = (await ${text(pipeArguments[0])}.transform(payload, {
-        type: 'body',
-        metatype: ${dto},
-      })) as ${dto};
+      floorGuard(${client});
+      const ${text(body.name)} = (await floorPipe(this, payload, ${dto})) as ${dto};
 ${statements}
     } catch (error) {
-      // WsExceptionsFilter: a RealtimeException's payload is the ack (the bench's clients always ask for one).
-      if (error instanceof RealtimeException) {
-        return error.toPayload();
-      }
-      throw error;
+      return floorFilter(error);
     }
   }`;
 }
 
-/** `tsc -p tsconfig.build.json` with the app's own TypeScript, in a child process so that it can run beside another build. */
+/**
+ * `tsc -p tsconfig.build.json` with the app's own TypeScript, in a child process so that it can run beside another build.
+ *
+ * @param {string} floorDir
+ * @returns {Promise<void>}
+ */
 function build(floorDir) {
   const { NODE_OPTIONS: _nodeOptions, ...env } = process.env;
   const tsc = join(floorDir, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -198,6 +222,7 @@ function build(floorDir) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    /** @param {Buffer} chunk */
     const collect = (chunk) => (output = (output + chunk).slice(-OUTPUT_TAIL_CHARS));
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
@@ -207,7 +232,7 @@ function build(floorDir) {
       reject(
         new Error(
           `the floor app did not build (tsc -p tsconfig.build.json in ${floorDir}, exit ${code ?? signal}); ` +
-            `bench/lib/floor-app.mjs may need updating for ${TEMPLATE}:\n${output}`,
+            `bench/lib/floor-app.mjs or bench/lib/bench-floor.ts may need updating for ${TEMPLATE}:\n${output}`,
         ),
       );
     });
@@ -217,7 +242,9 @@ function build(floorDir) {
 /**
  * Copies the generated app's sources (`app.appDir`, once `nest g` has run; see describeApp) into
  * `<appDir>-floor`, whose node_modules is a symlink to the app's (the floor is only built and run),
- * rewrites its gateway (floorGateway), builds it and describes it.
+ * rewrites its gateway (floorGateway) with bench-floor.ts beside it, builds it and describes it.
+ *
+ * @param {{ appDir: string, scaffoldDir: string }} app
  */
 export async function prepareFloorApp(app) {
   const floorDir = `${app.appDir}-floor`;
@@ -227,11 +254,10 @@ export async function prepareFloorApp(app) {
     cpSync(join(app.appDir, entry), join(floorDir, entry), { recursive: true, verbatimSymlinks: true });
   }
   symlinkSync(join(app.appDir, 'node_modules'), join(floorDir, 'node_modules'), 'dir');
+  assertEnhancersMirrored(runtimePackageDir(app.appDir));
   const gatewayPath = join(floorDir, GATEWAY);
   try {
-    const { source, guardModule } = floorGateway(readFileSync(gatewayPath, 'utf-8'));
-    writeFileSync(gatewayPath, source);
-    assertGuardMirrored(join(app.appDir, dirname(GATEWAY), `${guardModule.replace(/\.js$/, '')}.ts`));
+    writeFileSync(gatewayPath, floorGateway(readFileSync(gatewayPath, 'utf-8')));
   } catch (error) {
     if (!(error instanceof UnexpectedShape)) throw error;
     throw new Error(
@@ -239,6 +265,7 @@ export async function prepareFloorApp(app) {
         `${error.message}. Update floorGateway in bench/lib/floor-app.mjs to match it.`,
     );
   }
+  copyFileSync(FLOOR_SUPPORT, join(dirname(gatewayPath), 'bench-floor.ts'));
   await build(floorDir);
   return describeApp(floorDir, app.scaffoldDir);
 }

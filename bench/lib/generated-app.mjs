@@ -1,3 +1,4 @@
+// @ts-check
 // The app under test: a fresh `nest new` app (scaffolded once and cached outside the repository), into which
 // every bench run installs the package as it is now, runs `nest add nest-realtime` and generates
 // `realtime-gateway chat` with the real Nest CLI, so that the figures always measure the current templates.
@@ -5,6 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { nestNewCommand } from '../../scripts/lib/tooling.cjs';
+
+/** @typedef {ReturnType<typeof describeApp>} App A built generated app, or a copy of one. */
+/**
+ * The app prepareGeneratedApp last built, with its snapshot from before `nest g` (generator.mjs).
+ *
+ * @typedef {ReturnType<typeof describeGeneratedApp> & { tarball?: string }} GeneratedApp
+ */
 
 const APP_NAME = 'bench-app';
 /** Where our schematics keep Prettier's output for an app (src/utils/formatting.ts). */
@@ -16,6 +25,13 @@ export function cacheRoot() {
   return join(tmpdir(), 'nest-realtime-bench');
 }
 
+/**
+ * Runs a command to its end, without a terminal; throws with the tail of its output when it fails.
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {string} cwd
+ */
 function run(command, args, cwd) {
   const { NODE_OPTIONS: _nodeOptions, ...env } = process.env;
   const result = spawnSync(command, args, {
@@ -36,6 +52,7 @@ function run(command, args, cwd) {
   return result.stdout;
 }
 
+/** @param {string} nestMajor */
 function appPaths(nestMajor) {
   const majorDir = join(cacheRoot(), `nest${nestMajor}`);
   return {
@@ -47,12 +64,13 @@ function appPaths(nestMajor) {
   };
 }
 
+/** @param {number} pid */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
   }
 }
 
@@ -60,6 +78,8 @@ function isAlive(pid) {
  * Claims the cached apps of a Nest major for this process until it exits. Two bench runs sharing them
  * (e.g. from two checkouts) would rebuild the app under each other's servers, so the second one stops
  * here with a clear message; a lock left by a process that no longer runs is taken over.
+ *
+ * @param {string} nestMajor
  */
 export function lockAppCache(nestMajor) {
   const { majorDir } = appPaths(nestMajor);
@@ -68,7 +88,7 @@ export function lockAppCache(nestMajor) {
   try {
     writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
   } catch (error) {
-    if (error.code !== 'EEXIST') throw error;
+    if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
     const holder = Number(readFileSync(lockPath, 'utf-8'));
     if (holder !== process.pid && isAlive(holder)) {
       throw new Error(`another bench run (pid ${holder}) is using ${majorDir}; wait until it has finished`);
@@ -80,7 +100,12 @@ export function lockAppCache(nestMajor) {
   });
 }
 
-/** Packs the repository as it would be published and returns the tarball's path. */
+/**
+ * Packs the repository as it would be published and returns the tarball's path.
+ *
+ * @param {string} repoDir
+ * @param {string} destination
+ */
 export function pack(repoDir, destination) {
   mkdirSync(destination, { recursive: true });
   for (const file of readdirSync(destination).filter((name) => name.endsWith('.tgz'))) {
@@ -92,7 +117,13 @@ export function pack(repoDir, destination) {
   return join(destination, tarball);
 }
 
-/** The path of the first file named `fileName` below `dir`, or undefined. */
+/**
+ * The path of the first file named `fileName` below `dir`, or undefined.
+ *
+ * @param {string} dir
+ * @param {string} fileName
+ * @returns {string | undefined}
+ */
 function findFile(dir, fileName) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -109,6 +140,10 @@ function findFile(dir, fileName) {
  * Makes appDir a copy of the untouched scaffold. Its node_modules is kept from the previous run (npm
  * reconciles it with the restored package.json and lock file): copying 250 MB each time is slow on a
  * busy disk, and with --fresh it goes too.
+ *
+ * @param {string} scaffoldDir
+ * @param {string} appDir
+ * @param {boolean} fresh
  */
 function resetApp(scaffoldDir, appDir, fresh) {
   if (fresh || !existsSync(join(appDir, 'node_modules'))) {
@@ -132,23 +167,24 @@ function resetApp(scaffoldDir, appDir, fresh) {
  * reported through `log`. `alongsideBuild({ appDir, scaffoldDir })`, when given, is called once the feature
  * is generated, right before the app's build, to start another build from its sources (the Nest floor's,
  * lib/floor-app.mjs) that runs at the same time: on 2 cores the two take hardly longer than one.
+ *
+ * @param {{ repoDir: string, nestMajor: string, fresh: boolean, log: (message: string) => void,
+ *   alongsideBuild?: (app: { appDir: string, scaffoldDir: string }) => void }} options
+ * @returns {GeneratedApp}
  */
-export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log, alongsideBuild }) {
+export function prepareGeneratedApp({ repoDir, nestMajor, fresh, log, alongsideBuild }) {
   const { majorDir, scaffoldDir, appDir, beforeGatewayDir, beforeGatewayCacheDir } = appPaths(nestMajor);
 
   log('packing nest-realtime');
   const tarball = pack(repoDir, majorDir);
 
   if (fresh || !existsSync(join(scaffoldDir, 'node_modules'))) {
-    log(`scaffolding a fresh Nest ${nestMajor} app with @nestjs/cli@${cliVersion} (cached in ${dirname(scaffoldDir)})`);
+    const { command, args } = nestNewCommand(nestMajor, APP_NAME);
+    log(`scaffolding a fresh Nest ${nestMajor} app with ${args[1]} (cached in ${dirname(scaffoldDir)})`);
     rmSync(dirname(scaffoldDir), { recursive: true, force: true });
     mkdirSync(dirname(scaffoldDir), { recursive: true });
     // Outside this repository: inside it, the Nest CLI would pick up our own @nestjs/schematics.
-    run(
-      'npx',
-      ['-y', `@nestjs/cli@${cliVersion}`, 'new', APP_NAME, '--package-manager', 'npm', '--skip-git'],
-      dirname(scaffoldDir),
-    );
+    run(command, args, dirname(scaffoldDir));
   }
 
   log('installing the package, then `nest add nest-realtime` and `nest g realtime-gateway chat`');
@@ -163,7 +199,8 @@ export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log
   run('npm', ['install', '--no-audit', '--no-fund'], appDir);
   snapshotSources(appDir, beforeGatewayDir);
   rmSync(beforeGatewayCacheDir, { recursive: true, force: true });
-  if (existsSync(join(appDir, FORMAT_CACHE))) cpSync(join(appDir, FORMAT_CACHE), beforeGatewayCacheDir, { recursive: true });
+  if (existsSync(join(appDir, FORMAT_CACHE)))
+    cpSync(join(appDir, FORMAT_CACHE), beforeGatewayCacheDir, { recursive: true });
   run('npx', ['nest', 'g', 'realtime-gateway', 'chat'], appDir);
   log('building the generated app');
   alongsideBuild?.({ appDir, scaffoldDir });
@@ -176,6 +213,9 @@ export function prepareGeneratedApp({ repoDir, nestMajor, cliVersion, fresh, log
  * Copies an app without node_modules and dist to `destination` (replacing it): the app as `nest add` left
  * it, which the generator timing (generator.mjs) restores before every `nest g`, with the format cache
  * `nest add` left (prepareGeneratedApp keeps that beside it).
+ *
+ * @param {string} appDir
+ * @param {string} destination
  */
 function snapshotSources(appDir, destination) {
   rmSync(destination, { recursive: true, force: true });
@@ -185,20 +225,30 @@ function snapshotSources(appDir, destination) {
   }
 }
 
-/** The app prepareGeneratedApp last built for a Nest major. */
+/**
+ * The app prepareGeneratedApp last built for a Nest major.
+ *
+ * @param {string} nestMajor
+ */
 export function describeGeneratedApp(nestMajor) {
   const { scaffoldDir, appDir, beforeGatewayDir, beforeGatewayCacheDir } = appPaths(nestMajor);
   return { ...describeApp(appDir, scaffoldDir), beforeGatewayDir, beforeGatewayCacheDir };
 }
 
-/** A built generated app (or a copy of one): its folders, entry point, compiled DTOs and versions. */
+/**
+ * A built generated app (or a copy of one): its folders, entry point, compiled DTOs and versions.
+ *
+ * @param {string} appDir
+ * @param {string} scaffoldDir
+ */
 export function describeApp(appDir, scaffoldDir) {
   const entry = join(appDir, 'dist', 'main.js');
   const roomDto = existsSync(entry) ? findFile(join(appDir, 'dist'), 'room.dto.js') : undefined;
   if (!roomDto) {
     throw new Error(`${appDir} has no built dist/main.js with a compiled room.dto.js; run npm run bench first`);
   }
-  const versionOf = (name) => JSON.parse(readFileSync(join(appDir, 'node_modules', name, 'package.json'), 'utf-8')).version;
+  const versionOf = (/** @type {string} */ name) =>
+    JSON.parse(readFileSync(join(appDir, 'node_modules', name, 'package.json'), 'utf-8')).version;
   return {
     appDir,
     scaffoldDir,

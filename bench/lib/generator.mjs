@@ -1,19 +1,28 @@
+// @ts-check
 // How long generating takes as a user sees it: `nest g realtime-gateway chat` against Nest's own `nest g
 // gateway chat` through the same Nest CLI in the same app, and a fresh app's way from `nest new` to passing
 // generated tests.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { nestNewCommand } from '../../scripts/lib/tooling.cjs';
 import { cacheRoot, FORMAT_CACHE } from './generated-app.mjs';
 import { median, ratio } from './stats.mjs';
 
+/** @typedef {import('./generated-app.mjs').GeneratedApp} GeneratedApp */
+
 const OUTPUT_TAIL_CHARS = 8_000;
-const REDIS_SERVER = existsSync('/usr/bin/redis-server') ? '/usr/bin/redis-server' : undefined;
 
 /**
  * Runs a command to its end and resolves with its wall time and output; rejects when it exits non-zero.
  * CI=true keeps the Nest CLI from asking anything (Nest 12 asks about @nestjs/observe on a terminal);
  * prefer-offline lets the warm npm cache answer; NODE_OPTIONS and REDIS_URL of the bench stay out.
+ *
+ * @param {string} command
+ * @param {string[]} args
+ * @param {string} cwd
+ * @param {Record<string, string>} [env]
+ * @returns {Promise<{ ms: number, output: string }>}
  */
 function timed(command, args, cwd, env = {}) {
   const { NODE_OPTIONS: _nodeOptions, REDIS_URL: _redisUrl, ...inherited } = process.env;
@@ -25,15 +34,20 @@ function timed(command, args, cwd, env = {}) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
+    const collect = (/** @type {Buffer} */ chunk) => (output += chunk);
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
     child.once('error', reject);
     child.once('close', (code) => {
       const ms = performance.now() - started;
       if (code === 0) {
         resolve({ ms, output });
       } else {
-        reject(new Error(`\`${[command, ...args].join(' ')}\` failed in ${cwd} (exit ${code}):\n${output.slice(-OUTPUT_TAIL_CHARS)}`));
+        reject(
+          new Error(
+            `\`${[command, ...args].join(' ')}\` failed in ${cwd} (exit ${code}):\n${output.slice(-OUTPUT_TAIL_CHARS)}`,
+          ),
+        );
       }
     });
   });
@@ -41,8 +55,12 @@ function timed(command, args, cwd, env = {}) {
 
 /**
  * Puts `dir` back as `nest add` left it: everything but node_modules from the app's snapshot, and the
- * schematics' format cache as it was then (the kit's entries, none of a feature): otherwise every run after
- * the first would find the feature's files already formatted, which a user's first `nest g` does not.
+ * schematics' format cache as it was then (the entries of the files `nest add` wrote, none of a feature):
+ * otherwise every run after the first would find the feature's files already formatted, which a user's
+ * first `nest g` does not.
+ *
+ * @param {GeneratedApp} app
+ * @param {string} dir
  */
 function restoreApp(app, dir) {
   for (const entry of readdirSync(dir).filter((name) => name !== 'node_modules')) {
@@ -50,22 +68,32 @@ function restoreApp(app, dir) {
   }
   cpSync(app.beforeGatewayDir, dir, { recursive: true, verbatimSymlinks: true });
   rmSync(join(dir, FORMAT_CACHE), { recursive: true, force: true });
-  if (existsSync(app.beforeGatewayCacheDir ?? '')) cpSync(app.beforeGatewayCacheDir, join(dir, FORMAT_CACHE), { recursive: true });
+  if (existsSync(app.beforeGatewayCacheDir)) {
+    cpSync(app.beforeGatewayCacheDir, join(dir, FORMAT_CACHE), { recursive: true });
+  }
 }
 
 // The Nest CLI exits 0 when a schematic throws, so a run counts only when it says it created the gateway.
 const CREATED_GATEWAY = /^\s*CREATE src\/chat\/chat\.gateway\.ts\b/m;
 const ANSI = /\u001b\[[0-9;]*m/g;
 
-/** One `nest g <schematic> chat` in `workDir` restored to the app as `nest add` left it; its wall time in ms. */
+/**
+ * One `nest g <schematic> chat` in `workDir` restored to the app as `nest add` left it; its wall time in ms.
+ *
+ * @param {GeneratedApp} app
+ * @param {string} workDir
+ * @param {string} schematic
+ */
 async function generateOnce(app, workDir, schematic) {
   restoreApp(app, workDir);
   const { ms, output } = await timed(join(workDir, 'node_modules', '.bin', 'nest'), ['g', schematic, 'chat'], workDir);
   const plain = output.replace(ANSI, '');
   if (!CREATED_GATEWAY.test(plain) || !existsSync(join(workDir, 'src', 'chat', 'chat.gateway.ts'))) {
-    throw new Error(`\`nest g ${schematic} chat\` created no src/chat/chat.gateway.ts:\n${plain.slice(-OUTPUT_TAIL_CHARS)}`);
+    throw new Error(
+      `\`nest g ${schematic} chat\` created no src/chat/chat.gateway.ts:\n${plain.slice(-OUTPUT_TAIL_CHARS)}`,
+    );
   }
-  return { ms, created: plain.match(/^\s*CREATE /gm).length };
+  return { ms, created: plain.match(/^\s*CREATE /gm)?.length ?? 0 };
 }
 
 /**
@@ -75,23 +103,31 @@ async function generateOnce(app, workDir, schematic) {
  * every run so that both really write their files. The copy shares the app's node_modules through a symlink:
  * the same packages, without copying 250 MB. The two alternate (ABAB) `runs` times each; medians in ms.
  * The app's node_modules is left as it was found, its format cache included.
+ *
+ * @param {{ app: GeneratedApp, runs: number, log: (message: string) => void }} options
  */
 export async function measureGeneratorWall({ app, runs, log }) {
-  if (!existsSync(app.beforeGatewayDir ?? '')) {
-    throw new Error(`no snapshot of the app before \`nest g\` in ${app.beforeGatewayDir}; run the bench without --app once`);
+  if (!existsSync(app.beforeGatewayDir)) {
+    throw new Error(
+      `no snapshot of the app before \`nest g\` in ${app.beforeGatewayDir}; run the bench without --app once`,
+    );
   }
   const workDir = join(dirname(dirname(app.beforeGatewayDir)), 'generator', 'bench-app');
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
   symlinkSync(join(app.appDir, 'node_modules'), join(workDir, 'node_modules'), 'dir');
+  /** @type {{ ours: number[], nest: number[] }} */
   const timings = { ours: [], nest: [] };
+  /** @type {{ ours?: number, nest?: number }} */
   const created = {};
+  /** @type {Array<['ours' | 'nest', string]>} */
+  const schematics = [
+    ['ours', 'realtime-gateway'],
+    ['nest', 'gateway'],
+  ];
   try {
     for (let run = 0; run < runs; run++) {
-      for (const [key, schematic] of [
-        ['ours', 'realtime-gateway'],
-        ['nest', 'gateway'],
-      ]) {
+      for (const [key, schematic] of schematics) {
         const result = await generateOnce(app, workDir, schematic);
         timings[key].push(Math.round(result.ms));
         created[key] = result.created;
@@ -103,7 +139,9 @@ export async function measureGeneratorWall({ app, runs, log }) {
   }
   const generatorWallMs = median(timings.ours);
   const nestGatewayWallMs = median(timings.nest);
-  log(`nest g realtime-gateway chat ${generatorWallMs} ms, nest g gateway chat ${nestGatewayWallMs} ms (medians of ${runs})`);
+  log(
+    `nest g realtime-gateway chat ${generatorWallMs} ms, nest g gateway chat ${nestGatewayWallMs} ms (medians of ${runs})`,
+  );
   return {
     runs,
     generatorWallMs,
@@ -117,6 +155,11 @@ export async function measureGeneratorWall({ app, runs, log }) {
 /**
  * A test run's output as the harness reads it: it must name the generated specs (a schematic that threw
  * leaves only the stock ones), and its summary (Jest `Tests:`, Vitest `Tests`) must count no skipped test.
+ */
+/**
+ * @param {string} output
+ * @param {string} label
+ * @param {string[]} specs
  */
 function checkTests(output, label, specs) {
   for (const spec of specs) {
@@ -132,22 +175,30 @@ function checkTests(output, label, specs) {
  * pinned CLI in a new temp folder, the packed package installed and `nest add nest-realtime --skip-install`
  * (as prepareGeneratedApp does: a plain `nest add` would install nest-realtime@latest from the registry),
  * `nest g realtime-gateway chat`, `npm install`, `npm run build`, then the app's unit tests and e2e tests as
- * the README's quick start runs them. The generated scale-out spec starts its own redis-server from PATH.
+ * the README's quick start runs them (the chat feature's specs need no Redis: the runtime's own suite covers
+ * scale-out).
  * The app is deleted afterwards. Seconds, per step and in total.
+ *
+ * @param {{ tarball: string, nestMajor: string, log: (message: string) => void }} options
  */
-export async function measureGenToGreen({ tarball, nestMajor, cliVersion, log }) {
-  if (!REDIS_SERVER) throw new Error('redis-server is not installed at /usr/bin/redis-server: the scale-out specs would skip');
+export async function measureGenToGreen({ tarball, nestMajor, log }) {
   const parent = join(cacheRoot(), `nest${nestMajor}`);
   mkdirSync(parent, { recursive: true });
   const root = mkdtempSync(join(parent, 'gen-to-green-'));
   const appDir = join(root, 'green-app');
-  const env = { PATH: `${dirname(REDIS_SERVER)}:${process.env.PATH}` };
+  /** @type {Record<string, number>} */
   const stepsMs = {};
+  /**
+   * Runs the commands of one step, in `appDir` unless a command names its folder; their output, plain.
+   *
+   * @param {string} name
+   * @param {Array<[command: string, args: string[], cwd?: string]>} commands
+   */
   const step = async (name, commands) => {
     let output = '';
     stepsMs[name] = 0;
     for (const [command, args, cwd = appDir] of commands) {
-      const result = await timed(command, args, cwd, env);
+      const result = await timed(command, args, cwd);
       stepsMs[name] += result.ms;
       output += result.output;
     }
@@ -156,24 +207,23 @@ export async function measureGenToGreen({ tarball, nestMajor, cliVersion, log })
   };
   const nest = join(appDir, 'node_modules', '.bin', 'nest');
   try {
-    await step('new', [['npx', ['-y', `@nestjs/cli@${cliVersion}`, 'new', 'green-app', '--package-manager', 'npm', '--skip-git'], root]]);
+    const { command, args } = nestNewCommand(nestMajor, 'green-app');
+    await step('new', [[command, args, root]]);
     await step('add', [
       ['npm', ['install', '--save-dev', '--no-audit', '--no-fund', tarball]],
       [nest, ['add', 'nest-realtime', '--skip-install']],
     ]);
     const generated = await step('generate', [[nest, ['g', 'realtime-gateway', 'chat']]]);
-    if (!CREATED_GATEWAY.test(generated)) throw new Error(`nest g realtime-gateway chat created no gateway:\n${generated}`);
+    if (!CREATED_GATEWAY.test(generated))
+      throw new Error(`nest g realtime-gateway chat created no gateway:\n${generated}`);
     await step('install', [['npm', ['install', '--no-audit', '--no-fund']]]);
     await step('build', [['npm', ['run', 'build']]]);
     checkTests(await step('unitTests', [['npm', ['test']]]), 'npm test', ['chat.gateway.spec']);
-    checkTests(await step('e2eTests', [['npm', ['run', 'test:e2e']]]), 'npm run test:e2e', [
-      'chat.e2e-spec',
-      'chat.scale-out.e2e-spec',
-    ]);
+    checkTests(await step('e2eTests', [['npm', ['run', 'test:e2e']]]), 'npm run test:e2e', ['chat.e2e-spec']);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
-  const seconds = (ms) => +(ms / 1000).toFixed(1);
+  const seconds = (/** @type {number} */ ms) => +(ms / 1000).toFixed(1);
   const totalMs = Object.values(stepsMs).reduce((sum, ms) => sum + ms, 0);
   return {
     seconds: seconds(totalMs),

@@ -1,3 +1,4 @@
+// @ts-check
 // A load-generator process (forked by load.mjs): holds socket.io clients and runs the commands its parent
 // sends over IPC, answering each with { id, result } or { id, error }. It exits when its parent goes away
 // (child-preload.cjs) or after BENCH_WORKER_MAX_MS, whatever happens, so a broken run leaves nothing behind.
@@ -11,21 +12,63 @@ const ACK_TIMEOUT_MS = 10_000;
 setTimeout(() => process.exit(3), Number(process.env.BENCH_WORKER_MAX_MS ?? 600_000)).unref();
 
 /**
- * @type {Array<{ socket: import('socket.io-client').Socket, spec: ClientSpec, room?: string, sends: boolean,
- *   inFlight: number }>}
- * @typedef {{ url: string, token: string, room?: string, sends: boolean, leaves?: boolean, failoverUrl?: string }}
- *   ClientSpec `leaves`: closed by the `leave` command; `failoverUrl`: follows `serverShutdown` there.
+ * One client: its server's chat namespace, its token, its room; `sends`: it sends during `load`; `leaves`:
+ * closed by the `leave` command; `failoverUrl`: follows `serverShutdown` there.
+ *
+ * @typedef {{ url: string, token: string, room?: string, sends: boolean, leaves?: boolean, failoverUrl?: string }} ClientSpec
  */
+/** @typedef {{ socket: Socket, spec: ClientSpec, room?: string, sends: boolean, inFlight: number }} Client */
+/**
+ * A `load` command: `rate` messages per second for warmupMs + windowMs, then up to drainMs for the acks.
+ *
+ * @typedef {{ rate: number, warmupMs: number, windowMs: number, drainMs: number, maxInFlight: number,
+ *   contentLength: number, timeDeliveries: boolean }} LoadParams
+ */
+/**
+ * What a `load` command measured.
+ *
+ * @typedef {object} LoadResult
+ * @property {number} sent
+ * @property {number} skipped turns a client skipped with maxInFlight messages unacknowledged
+ * @property {number} acked
+ * @property {number} errors
+ * @property {string} [firstError]
+ * @property {number} ackedInWindow
+ * @property {number} sentInWindow
+ * @property {number} unackedInWindow
+ * @property {number[]} latenciesMs ack latencies of the messages sent in the window
+ * @property {number} delivered
+ * @property {number} deliveredInWindow
+ * @property {number[]} deliveryLatenciesMs send → `newMessage`, when timeDeliveries
+ */
+/** @typedef {import('socket.io-client').Socket} Socket */
+
+/** @type {Client[]} */
 let clients = [];
-/** Where deliveries are counted (and, when asked, timed) during the current load run. */
+/**
+ * Where deliveries are counted (and, when asked, timed) during the current load run.
+ *
+ * @type {{ received: number, inWindow: number, latencies: number[] | undefined, windowStart: number, windowEnd: number }}
+ */
 let deliveries = { received: 0, inWindow: 0, latencies: undefined, windowStart: 0, windowEnd: 0 };
 /** Set by the `stop` command: the running load ends its window now (its drain still runs). */
 let stopRequested = false;
 /** `presence` events received, and the user entries they carried, since the last `counters` command. */
 let presence = { events: 0, users: 0 };
-/** What the clients with a failoverUrl did after their server announced its shutdown. */
-let failover = { noticed: 0, disconnected: 0, rejoinedAt: [], attempts: 0, errors: 0, firstError: undefined };
+/**
+ * What the clients with a failoverUrl did after their server announced its shutdown.
+ *
+ * @type {{ noticed: number, disconnected: number, rejoinedAt: number[], attempts: number, errors: number, firstError?: string }}
+ */
+const failover = { noticed: 0, disconnected: 0, rejoinedAt: [], attempts: 0, errors: 0, firstError: undefined };
 
+/**
+ * A connected client, or a rejection with its `connect_error`.
+ *
+ * @param {string} url
+ * @param {string} token
+ * @returns {Promise<Socket>}
+ */
 function openSocket(url, token) {
   const socket = io(url, {
     transports: ['websocket'],
@@ -46,15 +89,18 @@ function openSocket(url, token) {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable between the load workers. */
 const now = () => performance.timeOrigin + performance.now();
 
+/** @param {{ content: string }} message */
 function onNewMessage({ content }) {
   const receivedAt = now();
   // Senders stamp their send time into the content; every worker reads the same clock.
   const sentAt = Number.parseFloat(content);
   deliveries.received++;
   if (receivedAt >= deliveries.windowStart && receivedAt < deliveries.windowEnd) deliveries.inWindow++;
-  if (sentAt >= deliveries.windowStart && sentAt < deliveries.windowEnd) deliveries.latencies?.push(receivedAt - sentAt);
+  if (sentAt >= deliveries.windowStart && sentAt < deliveries.windowEnd)
+    deliveries.latencies?.push(receivedAt - sentAt);
 }
 
+/** @param {{ joined: string[], left: string[], offline: string[] }} batch */
 function onPresence({ joined, left, offline }) {
   presence.events++;
   presence.users += joined.length + left.length + offline.length;
@@ -64,10 +110,13 @@ function onPresence({ joined, left, offline }) {
  * Does what the contract asks of a client whose server shuts down: after `serverShutdown`, wait
  * `retryAfter`, connect again (here to the other instance, as a load balancer would route it) and rejoin
  * the room. A refused handshake is retried after the `retryAfterMs` it names, or a second.
+ *
+ * @param {Client} client
  */
 function followShutdown(client) {
+  /** @type {number | undefined} */
   let retryAfter;
-  client.socket.once('serverShutdown', (notice) => {
+  client.socket.once('serverShutdown', (/** @type {{ retryAfter: number }} */ notice) => {
     failover.noticed++;
     retryAfter = notice.retryAfter;
   });
@@ -78,15 +127,17 @@ function followShutdown(client) {
   });
 }
 
+/** @param {Client} client */
 async function reconnect(client) {
   failover.attempts++;
   try {
-    client.socket = await openSocket(client.spec.failoverUrl, client.spec.token);
+    client.socket = await openSocket(client.spec.failoverUrl ?? client.spec.url, client.spec.token);
     client.socket.on('newMessage', onNewMessage);
     client.socket.on('presence', onPresence);
     if (client.room !== undefined) await joinRoom(client.socket, client.room);
     failover.rejoinedAt.push(Date.now());
-  } catch (error) {
+  } catch (caught) {
+    const error = /** @type {Error & { data?: { retryAfterMs?: number } }} */ (caught);
     failover.errors++;
     failover.firstError ??= error.message;
     client.socket?.close();
@@ -94,13 +145,22 @@ async function reconnect(client) {
   }
 }
 
+/**
+ * @param {Socket} socket
+ * @param {string} roomId
+ */
 async function joinRoom(socket, roomId) {
   const reply = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck('joinRoom', { roomId });
   if (reply?.status !== 'joined') throw new Error(`joinRoom answered ${JSON.stringify(reply)}`);
 }
 
-/** Opens one client per spec ({ url, token, room?, sends }), `concurrency` handshakes at a time. */
+/**
+ * Opens one client per spec ({ url, token, room?, sends }), `concurrency` handshakes at a time.
+ *
+ * @param {{ specs: ClientSpec[], concurrency: number }} params
+ */
 async function connect({ specs, concurrency }) {
+  /** @type {string[]} */
   const failures = [];
   let next = 0;
   const lane = async () => {
@@ -115,7 +175,7 @@ async function connect({ specs, concurrency }) {
         if (spec.failoverUrl !== undefined) followShutdown(client);
         clients.push(client);
       } catch (error) {
-        failures.push(error.message);
+        failures.push(/** @type {Error} */ (error).message);
       }
     }
   };
@@ -128,6 +188,7 @@ async function connect({ specs, concurrency }) {
   };
 }
 
+/** @param {number} length */
 function stampedContent(length) {
   return now().toFixed(3).padEnd(length, 'x');
 }
@@ -137,6 +198,9 @@ function stampedContent(length) {
  * for warmupMs + windowMs, then waits up to drainMs for the acks of the window's messages. A client with
  * maxInFlight unacknowledged messages is skipped, which bounds memory when the server falls behind.
  * Reports acks received during the window, ack latencies of messages sent in it, and deliveries.
+ *
+ * @param {LoadParams} params
+ * @returns {Promise<LoadResult>}
  */
 async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLength, timeDeliveries }) {
   const senders = clients.filter((client) => client.sends && client.socket.connected);
@@ -145,7 +209,9 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
   const start = performance.now();
   const windowStart = start + warmupMs;
   const windowEnd = windowStart + windowMs;
+  /** @type {{ sent: number, skipped: number, acked: number, errors: number, firstError?: string, ackedInWindow: number, sentInWindow: number }} */
   const stats = { sent: 0, skipped: 0, acked: 0, errors: 0, firstError: undefined, ackedInWindow: 0, sentInWindow: 0 };
+  /** @type {number[]} */
   const latencies = [];
   const wallOffset = performance.timeOrigin;
   deliveries = {
@@ -160,7 +226,7 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
   let pendingInWindow = 0;
   stopRequested = false;
 
-  const send = (client) => {
+  const send = (/** @type {Client} */ client) => {
     const sentAt = performance.now();
     const inWindow = sentAt >= windowStart && sentAt < windowEnd;
     client.inFlight++;
@@ -169,19 +235,23 @@ async function load({ rate, warmupMs, windowMs, drainMs, maxInFlight, contentLen
       stats.sentInWindow++;
       pendingInWindow++;
     }
-    client.socket.emit('sendMessage', { roomId: client.room, content: stampedContent(contentLength) }, (reply) => {
-      const ackedAt = performance.now();
-      client.inFlight--;
-      if (inWindow) pendingInWindow--;
-      if (reply?.status !== 'ok') {
-        stats.errors++;
-        stats.firstError ??= JSON.stringify(reply);
-        return;
-      }
-      stats.acked++;
-      if (ackedAt >= windowStart && ackedAt < windowEnd) stats.ackedInWindow++;
-      if (inWindow) latencies.push(ackedAt - sentAt);
-    });
+    client.socket.emit(
+      'sendMessage',
+      { roomId: client.room, content: stampedContent(contentLength) },
+      (/** @type {{ status?: string } | undefined} */ reply) => {
+        const ackedAt = performance.now();
+        client.inFlight--;
+        if (inWindow) pendingInWindow--;
+        if (reply?.status !== 'ok') {
+          stats.errors++;
+          stats.firstError ??= JSON.stringify(reply);
+          return;
+        }
+        stats.acked++;
+        if (ackedAt >= windowStart && ackedAt < windowEnd) stats.ackedInWindow++;
+        if (inWindow) latencies.push(ackedAt - sentAt);
+      },
+    );
   };
 
   while (performance.now() < windowEnd && !stopRequested) {
@@ -251,13 +321,20 @@ function stop() {
   return { stopped: true };
 }
 
+/** @type {Record<string, (params: any) => unknown>} */
 const commands = { connect, load, stop, count, leave, counters, failoverStatus, close };
 
-process.on('message', async ({ id, command, params }) => {
-  try {
-    process.send({ id, result: await commands[command](params) });
-  } catch (error) {
-    process.send({ id, error: error.message });
-  }
-});
-process.send({ ready: true });
+/** @param {unknown} message */
+const answer = (message) => process.send?.(message);
+
+process.on(
+  'message',
+  async (/** @type {{ id: number, command: string, params: unknown }} */ { id, command, params }) => {
+    try {
+      answer({ id, result: await commands[command](params) });
+    } catch (error) {
+      answer({ id, error: /** @type {Error} */ (error).message });
+    }
+  },
+);
+answer({ ready: true });

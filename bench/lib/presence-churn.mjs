@@ -1,3 +1,4 @@
+// @ts-check
 // Presence churn: K users in rooms of M, then one user of each of L rooms disconnects at the same moment.
 // The contract says `presence` reaches only the members of the leaver's rooms, batched per room, so the
 // cost should follow the rooms the leavers shared (L rooms × M − 1 members), not everyone connected
@@ -12,7 +13,15 @@ import { withInstances } from './systems.mjs';
 const CONNECTIONS_PER_WORKER = 2_500;
 const POLL_MS = 250;
 
-/** User i is in room ⌊i / M⌋ on instance i mod instances; the first member of each of the first L rooms leaves. */
+/** @typedef {import('./systems.mjs').RunningSystem} RunningSystem */
+
+/**
+ * User i is in room ⌊i / M⌋ on instance i mod instances; the first member of each of the first L rooms leaves.
+ *
+ * @param {RunningSystem[]} servers
+ * @param {{ users: number, roomSize: number, leavers: number }} churn
+ * @returns {import('./load-worker.mjs').ClientSpec[]}
+ */
 function churnClients(servers, { users, roomSize, leavers }) {
   return Array.from({ length: users }, (_, index) => {
     const server = servers[index % servers.length];
@@ -27,7 +36,13 @@ function churnClients(servers, { users, roomSize, leavers }) {
   });
 }
 
-/** Waits until no `presence` arrived for `quietMs` (or `timeoutMs` passed); returns what arrived in total. */
+/**
+ * Waits until no `presence` arrived for `quietMs` (or `timeoutMs` passed); returns what arrived in total.
+ *
+ * @param {import('./load.mjs').LoadGroup} group
+ * @param {number} quietMs
+ * @param {number} timeoutMs
+ */
 async function presenceUntilQuiet(group, quietMs, timeoutMs) {
   const total = { events: 0, users: 0 };
   const startedAt = Date.now();
@@ -42,8 +57,14 @@ async function presenceUntilQuiet(group, quietMs, timeoutMs) {
   return { ...total, settledMs: lastChangeAt - startedAt };
 }
 
+/**
+ * Presence churn for one system, on one instance, or two sharing `redisUrl`.
+ *
+ * @param {import('./reconnect-storm.mjs').ScenarioRun} options
+ */
 export function measurePresenceChurn({ system, app, settings, redisUrl, log }) {
   const churn = settings.churn;
+  /** @type {Record<string, string>} */
   const env = { JWT_SECRET: randomBytes(24).toString('hex'), ...(redisUrl && { REDIS_URL: redisUrl }) };
   const workers = Math.max(1, Math.ceil(churn.users / CONNECTIONS_PER_WORKER));
   return withInstances(system, app, env, redisUrl ? 2 : 1, (servers) =>
@@ -58,7 +79,10 @@ export function measurePresenceChurn({ system, app, settings, redisUrl, log }) {
       const cpuBefore = servers.map((server) => cpuMicros(server.pid));
       const left = await group.leave();
       const received = await presenceUntilQuiet(group, churn.quietMs, churn.timeoutMs);
-      const cpuMicrosSpent = servers.reduce((total, server, index) => total + cpuMicros(server.pid) - cpuBefore[index], 0);
+      const cpuMicrosSpent = servers.reduce(
+        (total, server, index) => total + cpuMicros(server.pid) - cpuBefore[index],
+        0,
+      );
       const remaining = specs.length - left;
       const sharedRooms = churn.leavers;
       const result = {

@@ -1,3 +1,4 @@
+// @ts-check
 // Reconnect storm after a deploy: K clients spread over two instances of one system (sharing a redis-server
 // with --redis), each in a room; one instance gets SIGTERM. Its clients do what `serverShutdown` tells them
 // (wait `retryAfter`, reconnect to the other instance, rejoin their room) while the survivor's own clients
@@ -15,10 +16,22 @@ const CONTENT_LENGTH = 100;
 const CONNECTIONS_PER_WORKER = 2_500;
 const POLL_MS = 100;
 
+/** @typedef {import('./systems.mjs').RunningSystem} RunningSystem */
+/**
+ * One scenario run of one system: its instances share `redisUrl` when given.
+ *
+ * @typedef {Omit<import('./settings.mjs').Measurement, 'systems'> & { system: import('./systems.mjs').System, redisUrl?: string }} ScenarioRun
+ */
+
 /**
  * Clients 0 … K/2−1 stay on the survivor, the rest start on the instance that will drain and fail over to
  * the survivor. Rooms never span the two halves, so every message between stayers has a known set of
  * receivers and a lost one shows.
+ *
+ * @param {RunningSystem} survivor
+ * @param {RunningSystem} draining
+ * @param {{ clients: number, roomSize: number }} storm
+ * @returns {import('./load-worker.mjs').ClientSpec[]}
  */
 function stormClients(survivor, draining, { clients, roomSize }) {
   const stayers = Math.floor(clients / 2 / roomSize) * roomSize;
@@ -35,7 +48,11 @@ function stormClients(survivor, draining, { clients, roomSize }) {
   });
 }
 
-/** The most reconnects completed within any one second. */
+/**
+ * The most reconnects completed within any one second.
+ *
+ * @param {number[]} times
+ */
 function peakPerSecond(times) {
   const sorted = [...times].sort((a, b) => a - b);
   let peak = 0;
@@ -49,10 +66,13 @@ function peakPerSecond(times) {
 /**
  * Runs the storm for one system. `redisUrl`: both instances use it (their Redis adapter, shared limits and
  * presence); without it they are two independent instances behind a load balancer.
+ *
+ * @param {ScenarioRun} options
  */
 export function measureReconnectStorm({ system, app, settings, redisUrl, log }) {
   const storm = settings.storm;
   // One deployment: both instances verify the same tokens.
+  /** @type {Record<string, string>} */
   const env = {
     JWT_SECRET: randomBytes(24).toString('hex'),
     // Unset in full runs: the generated default (5 s). Quick runs wait less.

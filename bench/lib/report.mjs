@@ -1,21 +1,42 @@
+// @ts-check
 // Turns the raw measurements into the headline figures, the printed table and the --check verdict.
 import { scenarioHeadline, scenarioProblems } from './scenario-report.mjs';
-import { median, ratio } from './stats.mjs';
+import { isFiniteNumber, median, ratio } from './stats.mjs';
 import { alignColumns } from './table.mjs';
 
-const SYSTEMS = ['baseline', 'generated'];
+const SYSTEMS = /** @type {const} */ (['baseline', 'generated']);
 
-/** Each round yields a baseline run and a generated run, measured side by side. */
+/** @typedef {import('./throughput.mjs').RoundRun} RoundRun */
+/** @typedef {{ baseline: RoundRun, generated: RoundRun }} RoundPair */
+/** @typedef {(run: RoundRun) => number | null} Figure */
+/**
+ * The results document as latest.json holds it, parsed: figures are numbers, or null where missing.
+ *
+ * @typedef {Record<string, any>} ResultsDocument
+ */
+/** @typedef {Record<string, number | null | undefined>} Headline */
+
+/**
+ * Each round yields a baseline run and a generated run, measured side by side.
+ *
+ * @param {RoundRun[]} throughputRuns
+ * @returns {RoundPair[]}
+ */
 function rounds(throughputRuns) {
-  const bySystem = (name) => throughputRuns.filter((run) => run.system === name);
+  const bySystem = (/** @type {string} */ name) => throughputRuns.filter((run) => run.system === name);
   const [baseline, generated] = SYSTEMS.map(bySystem);
   return baseline.slice(0, generated.length).map((base, index) => ({ baseline: base, generated: generated[index] }));
 }
 
+/**
+ * @param {RoundRun[]} runs
+ * @param {Figure} pick
+ */
 function medianOf(runs, pick) {
-  return median(runs.map(pick).filter(Number.isFinite));
+  return median(runs.map(pick).filter(isFiniteNumber));
 }
 
+/** @type {Record<string, Figure>} */
 const FIGURES = {
   saturationPerSecond: (run) => run.saturated.ackedPerSecond,
   stepUpPeakPerSecond: (run) => run.saturation.maxAckedPerSecond,
@@ -25,22 +46,48 @@ const FIGURES = {
   p99AckMs: (run) => run.fixed.p99AckMs,
 };
 
-/** Median over rounds of generated ÷ baseline, each ratio taken within one round. */
+/**
+ * Median over rounds of generated ÷ baseline, each ratio taken within one round.
+ *
+ * @param {RoundPair[]} pairs
+ * @param {Figure} pick
+ */
 function medianRatio(pairs, pick) {
   return median(pairs.map(({ baseline, generated }) => ratio(pick(generated), pick(baseline))).filter(Number.isFinite));
 }
 
-const finiteOrNull = (value) => (Number.isFinite(value) ? value : null);
+const finiteOrNull = (/** @type {number} */ value) => (Number.isFinite(value) ? value : null);
 
-/** A figure as the table prints it, so that a target is met or not as the reader sees it. */
+/**
+ * A figure as the table prints it, so that a target is met or not as the reader sees it.
+ *
+ * @param {number} value
+ * @param {number} digits
+ */
 const printed = (value, digits) => Math.round(value * 10 ** digits) / 10 ** digits;
+/**
+ * Both met, or undefined when either figure is missing.
+ *
+ * @param {boolean | undefined} a
+ * @param {boolean | undefined} b
+ */
 const both = (a, b) => (a === undefined || b === undefined ? undefined : a && b);
-/** A comparison, or undefined when the figure is missing. */
-const compare = (value, digits, holds) => (Number.isFinite(value) ? holds(printed(value, digits)) : undefined);
+/**
+ * A comparison, or undefined when the figure is missing.
+ *
+ * @param {number | null | undefined} value
+ * @param {number} digits
+ * @param {(value: number) => boolean} holds
+ */
+const compare = (value, digits, holds) => (isFiniteNumber(value) ? holds(printed(value, digits)) : undefined);
 
 const TARGET_IDLE_CONNECTIONS = 10_000;
 
-/** The restated targets (issue 15), each with the headline figure it reads; the bench never fails on them. */
+/**
+ * The restated targets (issue 15), each with the headline figure it reads; the bench never fails on them.
+ *
+ * @type {Record<string, { target: string, met: (headline: Headline) => boolean | undefined }>}
+ */
 const TARGETS = {
   serverCpuPerMessage: {
     target: '≤ 1.10, ≤ floor + 0.03',
@@ -59,7 +106,7 @@ const TARGETS = {
   idleConnection: {
     target: '≤ 16 KB, ≤ base + 10 % (K=10k)',
     met: (r) =>
-      r.idleConnections < TARGET_IDLE_CONNECTIONS
+      (r.idleConnections ?? 0) < TARGET_IDLE_CONNECTIONS
         ? undefined
         : both(
             compare(r.kbPerIdleConnection, 1, (value) => value <= 16),
@@ -71,6 +118,9 @@ const TARGETS = {
 /**
  * The CPU phase's medians per server (lib/simultaneous.mjs, servers labelled by system), keyed by system,
  * with the rate and window settings.
+ *
+ * @param {Awaited<ReturnType<typeof import('./simultaneous.mjs').measureCpuAtOnce>> | undefined} measured
+ * @returns {Record<string, any> | null}
  */
 function simultaneousCpu(measured) {
   if (!measured) return null;
@@ -78,8 +128,42 @@ function simultaneousCpu(measured) {
   return { ...phase, ...Object.fromEntries(servers.map(({ label, ...server }) => [label, server])) };
 }
 
-/** The results document written to bench/results/latest.json (NaN becomes null). */
-export function summarize({ meta, throughputRuns, simultaneous, idle, redis, coldStart, schematic, generator, genToGreen, scenarios, failures }) {
+/**
+ * What a run measured, as run.mjs collects it (a measurement that failed is undefined, or null).
+ *
+ * @typedef {object} Measured
+ * @property {Record<string, any>} meta
+ * @property {RoundRun[]} throughputRuns
+ * @property {Awaited<ReturnType<typeof import('./simultaneous.mjs').measureCpuAtOnce>> | undefined} simultaneous
+ * @property {Record<string, { kbPerConnection: number, heapKbPerConnection: number, held: number } | undefined>} idle
+ * @property {{ p99Ms: number } | null} redis
+ * @property {Record<string, { medianMs: number } | undefined>} coldStart
+ * @property {{ medianMs: number } | null | undefined} schematic
+ * @property {{ ratio: number, generatorWallMs: number, nestGatewayWallMs: number } | undefined} generator
+ * @property {{ seconds: number | null } | null} genToGreen
+ * @property {Record<string, any>} scenarios
+ * @property {string[]} failures
+ */
+
+/**
+ * The results document written to bench/results/latest.json (NaN becomes null).
+ *
+ * @param {Measured} measured
+ * @returns {ResultsDocument}
+ */
+export function summarize({
+  meta,
+  throughputRuns,
+  simultaneous,
+  idle,
+  redis,
+  coldStart,
+  schematic,
+  generator,
+  genToGreen,
+  scenarios,
+  failures,
+}) {
   const pairs = rounds(throughputRuns);
   const medians = Object.fromEntries(
     SYSTEMS.map((name) => {
@@ -88,7 +172,8 @@ export function summarize({ meta, throughputRuns, simultaneous, idle, redis, col
     }),
   );
   const cpu = simultaneousCpu(simultaneous);
-  const headline = {
+  /** @type {Headline} */
+  const figures = {
     throughputRatio: medianRatio(pairs, FIGURES.saturationPerSecond),
     stepUpPeakRatio: medianRatio(pairs, FIGURES.stepUpPeakPerSecond),
     serverCpuPerMessageRatio: cpu?.generated.cpuRatio ?? null,
@@ -113,10 +198,10 @@ export function summarize({ meta, throughputRuns, simultaneous, idle, redis, col
     genToGreenSeconds: genToGreen?.seconds,
     coldStartMedianMs: coldStart.generated?.medianMs,
     baselineColdStartMedianMs: coldStart.baseline?.medianMs,
-    ...scenarioHeadline(scenarios),
   };
+  const headline = { ...figures, ...scenarioHeadline(scenarios) };
   const targets = Object.fromEntries(
-    Object.entries(TARGETS).map(([name, { target, met }]) => [name, { target, met: met(headline) ?? null }]),
+    Object.entries(TARGETS).map(([name, { target, met }]) => [name, { target, met: met(figures) ?? null }]),
   );
   const document = {
     ...meta,
@@ -134,39 +219,117 @@ export function summarize({ meta, throughputRuns, simultaneous, idle, redis, col
     genToGreen,
     failures,
   };
-  return JSON.parse(JSON.stringify(document, (_key, value) => (typeof value === 'number' ? finiteOrNull(value) : value)));
+  return JSON.parse(
+    JSON.stringify(document, (_key, value) => (typeof value === 'number' ? finiteOrNull(value) : value)),
+  );
 }
 
 const format = {
   // Missing figures are null in latest.json, or absent (e.g. a quick run's schematic timing).
-  count: (value) => (value == null ? '—' : Math.round(value).toLocaleString('en-US')),
-  fixed: (digits, unit = '') => (value) => (value == null ? '—' : `${value.toFixed(digits)}${unit}`),
+  count: (/** @type {number | null | undefined} */ value) =>
+    value == null ? '—' : Math.round(value).toLocaleString('en-US'),
+  fixed:
+    (/** @type {number} */ digits, unit = '') =>
+    (/** @type {number | null | undefined} */ value) =>
+      value == null ? '—' : `${value.toFixed(digits)}${unit}`,
 };
 const ms = format.fixed(1, ' ms');
 
-const verdict = (met) => (met === null ? '—' : met ? '✓' : '✗');
+const verdict = (/** @type {boolean | null} */ met) => (met === null ? '—' : met ? '✓' : '✗');
 
-/** The table printed at the end of a run: the figures, the floor's where it applies, the targets. */
+/**
+ * The table printed at the end of a run: the figures, the floor's where it applies, the targets.
+ *
+ * @param {ResultsDocument} results
+ */
 export function renderTable(results) {
   const { medians: m, settings, targets } = results;
   const cpu = results.simultaneousCpu;
-  const cpuOf = (system) => format.fixed(1)(cpu?.[system]?.serverCpuUsPerMessage ?? null);
+  const cpuOf = (/** @type {string} */ system) => format.fixed(1)(cpu?.[system]?.serverCpuUsPerMessage ?? null);
   const at = `@ ${format.count(m.baseline.fixedRatePerSecond)} msg/s`;
-  const gap = results.nestFloorGap === null ? '' : `${results.nestFloorGap >= 0 ? '+' : '−'}${Math.abs(results.nestFloorGap).toFixed(2)}`;
+  const gap =
+    results.nestFloorGap === null
+      ? ''
+      : `${results.nestFloorGap >= 0 ? '+' : '−'}${Math.abs(results.nestFloorGap).toFixed(2)}`;
   // label, baseline, generated, floor, ratio, target
   const rows = [
-    ['acked msg/s at saturation', format.count(m.baseline.saturationPerSecond), format.count(m.generated.saturationPerSecond), '', results.throughputRatio, targets.throughput],
-    ['  highest acked in the step-up', format.count(m.baseline.stepUpPeakPerSecond), format.count(m.generated.stepUpPeakPerSecond), '', results.stepUpPeakRatio],
-    [`server CPU µs per message, all at once @ ${format.count(cpu?.ratePerServer ?? null)} msg/s each`, cpuOf('baseline'), cpuOf('generated'), cpuOf('floor'), results.serverCpuPerMessageRatio, targets.serverCpuPerMessage],
+    [
+      'acked msg/s at saturation',
+      format.count(m.baseline.saturationPerSecond),
+      format.count(m.generated.saturationPerSecond),
+      '',
+      results.throughputRatio,
+      targets.throughput,
+    ],
+    [
+      '  highest acked in the step-up',
+      format.count(m.baseline.stepUpPeakPerSecond),
+      format.count(m.generated.stepUpPeakPerSecond),
+      '',
+      results.stepUpPeakRatio,
+    ],
+    [
+      `server CPU µs per message, all at once @ ${format.count(cpu?.ratePerServer ?? null)} msg/s each`,
+      cpuOf('baseline'),
+      cpuOf('generated'),
+      cpuOf('floor'),
+      results.serverCpuPerMessageRatio,
+      targets.serverCpuPerMessage,
+    ],
     ['  Nest bare-handler floor ÷ baseline', '', '', '', results.nestFloorCpuRatio],
     ['  generated − floor', '', '', '', gap],
-    [`  alternating windows ${at}`, format.fixed(1)(m.baseline.alternatingCpuUsPerMessage), format.fixed(1)(m.generated.alternatingCpuUsPerMessage), '', results.alternatingCpuPerMessageRatio],
-    [`p50 ack latency ${at}`, ms(m.baseline.p50AckMs), ms(m.generated.p50AckMs), '', results.p50AckLatencyRatio, targets.p50AckLatency],
-    [`p99 ack latency ${at}`, ms(m.baseline.p99AckMs), ms(m.generated.p99AckMs), '', results.p99AckLatencyRatio, targets.p99AckLatency],
-    [`KB RSS per idle connection (K=${settings.idle.connections})`, format.fixed(1)(results.baselineKbPerIdleConnection), format.fixed(1)(results.kbPerIdleConnection), '', results.idleConnectionRatio, targets.idleConnection],
-    ['  of which V8 heap (after full GC)', format.fixed(1)(results.baselineHeapKbPerIdleConnection), format.fixed(1)(results.heapKbPerIdleConnection), '', ratio(results.heapKbPerIdleConnection, results.baselineHeapKbPerIdleConnection)],
-    ['idle connections held', `${results.baselineIdleConnectionsHeld ?? '—'}`, `${results.idleConnectionsHeld ?? '—'}`, '', null],
-    ['cold start, spawn → listening', ms(results.baselineColdStartMedianMs), ms(results.coldStartMedianMs), '', ratio(results.coldStartMedianMs, results.baselineColdStartMedianMs)],
+    [
+      `  alternating windows ${at}`,
+      format.fixed(1)(m.baseline.alternatingCpuUsPerMessage),
+      format.fixed(1)(m.generated.alternatingCpuUsPerMessage),
+      '',
+      results.alternatingCpuPerMessageRatio,
+    ],
+    [
+      `p50 ack latency ${at}`,
+      ms(m.baseline.p50AckMs),
+      ms(m.generated.p50AckMs),
+      '',
+      results.p50AckLatencyRatio,
+      targets.p50AckLatency,
+    ],
+    [
+      `p99 ack latency ${at}`,
+      ms(m.baseline.p99AckMs),
+      ms(m.generated.p99AckMs),
+      '',
+      results.p99AckLatencyRatio,
+      targets.p99AckLatency,
+    ],
+    [
+      `KB RSS per idle connection (K=${settings.idle.connections})`,
+      format.fixed(1)(results.baselineKbPerIdleConnection),
+      format.fixed(1)(results.kbPerIdleConnection),
+      '',
+      results.idleConnectionRatio,
+      targets.idleConnection,
+    ],
+    [
+      '  of which V8 heap (after full GC)',
+      format.fixed(1)(results.baselineHeapKbPerIdleConnection),
+      format.fixed(1)(results.heapKbPerIdleConnection),
+      '',
+      ratio(results.heapKbPerIdleConnection, results.baselineHeapKbPerIdleConnection),
+    ],
+    [
+      'idle connections held',
+      `${results.baselineIdleConnectionsHeld ?? '—'}`,
+      `${results.idleConnectionsHeld ?? '—'}`,
+      '',
+      null,
+    ],
+    [
+      'cold start, spawn → listening',
+      ms(results.baselineColdStartMedianMs),
+      ms(results.coldStartMedianMs),
+      '',
+      ratio(results.coldStartMedianMs, results.baselineColdStartMedianMs),
+    ],
     [
       `schematic realtime-gateway chat in process (median of ${results.schematic?.runs ?? '—'})`,
       '',
@@ -190,7 +353,13 @@ export function renderTable(results) {
       null,
       targets.genToGreen,
     ],
-    ['redis cross-instance delivery p99', '', results.redis ? ms(results.redisCrossInstanceP99Ms) : 'not run (--redis)', '', null],
+    [
+      'redis cross-instance delivery p99',
+      '',
+      results.redis ? ms(results.redisCrossInstanceP99Ms) : 'not run (--redis)',
+      '',
+      null,
+    ],
   ];
   const header = ['', 'baseline', 'generated', 'floor', 'ratio', 'target', ''];
   const cells = rows.map(([label, base, generated, floor, r, target]) => [
@@ -219,7 +388,13 @@ const REQUIRED = [
   'coldStartMedianMs',
 ];
 
-/** What makes this run unusable (never a timing figure); empty when it is sound. */
+/**
+ * What makes this run unusable (never a timing figure); empty when it is sound.
+ *
+ * @param {ResultsDocument} results
+ * @param {{ redisRequested: boolean }} options
+ * @returns {string[]}
+ */
 export function brokenRun(results, { redisRequested }) {
   const problems = [...results.failures];
   // Quick runs do not time the schematic in process.
@@ -244,14 +419,18 @@ export function brokenRun(results, { redisRequested }) {
   }
   for (const name of ['baseline', 'generated', 'floor']) {
     const windows = results.simultaneousCpu?.[name]?.windows ?? [];
-    if (windows.some((window) => !(window.ackedPerSecond > 0))) {
+    if (
+      windows.some((/** @type {{ ackedPerSecond: number | null }} */ window) => !((window.ackedPerSecond ?? 0) > 0))
+    ) {
       problems.push(`${name}: no message was acked in a window of the CPU phase`);
     }
   }
   for (const name of SYSTEMS) {
     const idle = results.idle[name];
     if (idle && idle.held !== idle.connections) {
-      problems.push(`${name}: held ${idle.held} of ${idle.connections} idle connections (${idle.firstError ?? 'dropped later'})`);
+      problems.push(
+        `${name}: held ${idle.held} of ${idle.connections} idle connections (${idle.firstError ?? 'dropped later'})`,
+      );
     }
   }
   problems.push(...scenarioProblems(results, { redisRequested }));

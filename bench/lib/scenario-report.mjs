@@ -1,28 +1,60 @@
+// @ts-check
 // The deployment scenarios' share of latest.json, their table, and what makes them a broken run.
-import { ratio } from './stats.mjs';
+import { isFiniteNumber, ratio } from './stats.mjs';
 import { alignColumns } from './table.mjs';
 
-const SYSTEM_NAMES = ['baseline', 'generated'];
+const SYSTEM_NAMES = /** @type {const} */ (['baseline', 'generated']);
+
+/** @typedef {import('./report.mjs').ResultsDocument} ResultsDocument */
+/** @typedef {[label: string, baseline: string, generated: string, ratio: number, target: string]} Row */
+/** @typedef {(value: number | null | undefined) => string} Format */
+/** @typedef {{ baseline: any, generated: any }} BothFigures One scenario's figures of both systems, from latest.json. */
 
 /**
  * latest.json's `reconnectStorm`, `presenceChurn` and `fanOut`: each has `local` (one or two instances on
  * their own) and `redis` (two instances on one redis-server; null without --redis).
+ *
+ * @param {Record<string, any> | undefined} scenarios
  */
 export function scenarioHeadline(scenarios) {
-  const pick = (name) => ({ local: scenarios?.[name]?.local ?? null, redis: scenarios?.[name]?.redis ?? null });
+  const pick = (/** @type {string} */ name) => ({
+    local: scenarios?.[name]?.local ?? null,
+    redis: scenarios?.[name]?.redis ?? null,
+  });
   return { reconnectStorm: pick('reconnectStorm'), presenceChurn: pick('presenceChurn'), fanOut: pick('fanOut') };
 }
 
-const count = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—');
-const fixed = (digits, unit = '') => (value) => (Number.isFinite(value) ? `${value.toFixed(digits)}${unit}` : '—');
-const ms = (value) => (Number.isFinite(value) ? `${Math.round(value).toLocaleString('en-US')} ms` : '—');
+/** @type {Format} */
+const count = (value) => (isFiniteNumber(value) ? Math.round(value).toLocaleString('en-US') : '—');
+/** @type {(digits: number, unit?: string) => Format} */
+const fixed =
+  (digits, unit = '') =>
+  (value) =>
+    isFiniteNumber(value) ? `${value.toFixed(digits)}${unit}` : '—';
+/** @type {Format} */
+const ms = (value) => (isFiniteNumber(value) ? `${Math.round(value).toLocaleString('en-US')} ms` : '—');
 
-/** Rows of [label, baseline, generated, ratio, target] for one figure picked from both systems. */
+/**
+ * Rows of [label, baseline, generated, ratio, target] for one figure picked from both systems.
+ *
+ * @template T
+ * @param {string} label
+ * @param {{ baseline: T, generated: T }} figures
+ * @param {(figures: T) => number | null | undefined} pick
+ * @param {Format} format
+ * @param {string} [target]
+ * @returns {Row}
+ */
 function row(label, figures, pick, format, target = '') {
   const [base, generated] = SYSTEM_NAMES.map((name) => pick(figures[name]));
   return [label, format(base), format(generated), ratio(generated, base), target];
 }
 
+/**
+ * @param {BothFigures | null | undefined} storm
+ * @param {string} label
+ * @returns {Row[]}
+ */
 function stormRows(storm, label) {
   if (!storm) return [[`${label}: not run`, '', '', Number.NaN, '']];
   const { clients, movers } = storm.generated;
@@ -37,6 +69,11 @@ function stormRows(storm, label) {
   ];
 }
 
+/**
+ * @param {BothFigures | null | undefined} churn
+ * @param {string} label
+ * @returns {Row[]}
+ */
 function churnRows(churn, label) {
   if (!churn) return [[`${label}: not run`, '', '', Number.NaN, '']];
   const { left, users, expectedPresenceEvents, namespaceWidePresenceEvents } = churn.generated;
@@ -54,6 +91,11 @@ function churnRows(churn, label) {
   ];
 }
 
+/**
+ * @param {Array<BothFigures & { members: number }>} fanOut
+ * @param {string} label
+ * @returns {Row[]}
+ */
 function fanOutRows(fanOut, label) {
   return fanOut.flatMap((room) => [
     [`${label}: one room of ${count(room.members)}, one sender`, '', '', Number.NaN, ''],
@@ -67,8 +109,13 @@ function fanOutRows(fanOut, label) {
   ]);
 }
 
-/** The second table printed at the end of a run. */
+/**
+ * The second table printed at the end of a run.
+ *
+ * @param {ResultsDocument} results
+ */
 export function renderScenarioTable(results) {
+  /** @type {Row[]} */
   const rows = [];
   for (const [variant, suffix] of [
     ['local', ''],
@@ -92,8 +139,14 @@ export function renderScenarioTable(results) {
   return alignColumns([header, ...cells], [0, 4]);
 }
 
-/** Lost messages, clients that never came back, and missing presence make a run broken; timings never do. */
+/**
+ * Lost messages, clients that never came back, and missing presence make a run broken; timings never do.
+ *
+ * @param {ResultsDocument} results
+ * @param {{ redisRequested: boolean }} options
+ */
 export function scenarioProblems(results, { redisRequested }) {
+  /** @type {string[]} */
   const problems = [];
   const variants = redisRequested ? ['local', 'redis'] : ['local'];
   for (const variant of variants) {
@@ -102,16 +155,22 @@ export function scenarioProblems(results, { redisRequested }) {
       const storm = results.reconnectStorm[variant]?.[name];
       if (storm) {
         if (storm.stayerMessagesLost !== 0) {
-          problems.push(`reconnect storm, ${where}: ${storm.stayerMessagesLost} deliveries to clients that stayed were lost`);
+          problems.push(
+            `reconnect storm, ${where}: ${storm.stayerMessagesLost} deliveries to clients that stayed were lost`,
+          );
         }
         if (storm.rejoined !== storm.movers) {
-          problems.push(`reconnect storm, ${where}: ${storm.rejoined} of ${storm.movers} clients came back (${storm.firstRefusal ?? 'no refusal seen'})`);
+          problems.push(
+            `reconnect storm, ${where}: ${storm.rejoined} of ${storm.movers} clients came back (${storm.firstRefusal ?? 'no refusal seen'})`,
+          );
         }
         if (storm.chat.errors > 0) problems.push(`reconnect storm, ${where}: chat failed: ${storm.chat.firstError}`);
       }
       const churn = results.presenceChurn[variant]?.[name];
       if (churn && churn.presenceEvents < churn.expectedPresenceEvents) {
-        problems.push(`presence churn, ${where}: ${churn.presenceEvents} of ${churn.expectedPresenceEvents} presence events arrived`);
+        problems.push(
+          `presence churn, ${where}: ${churn.presenceEvents} of ${churn.expectedPresenceEvents} presence events arrived`,
+        );
       }
     }
     for (const [key, label] of [
@@ -120,7 +179,8 @@ export function scenarioProblems(results, { redisRequested }) {
     ]) {
       if (!results[key][variant]) problems.push(`${label}${variant === 'redis' ? ' with redis' : ''} did not complete`);
     }
-    if ((results.fanOut[variant] ?? []).length === 0) problems.push(`fan-out${variant === 'redis' ? ' with redis' : ''} did not complete`);
+    if ((results.fanOut[variant] ?? []).length === 0)
+      problems.push(`fan-out${variant === 'redis' ? ' with redis' : ''} did not complete`);
   }
   return problems;
 }

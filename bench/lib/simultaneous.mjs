@@ -1,3 +1,4 @@
+// @ts-check
 // Several servers loaded at the same time, each with its own chat clients at the same rate, and every
 // server's CPU time read over the same windows. Whatever else the machine does during a window, it does to
 // all of them, so the ratio of two servers' CPU per message within a window moves by about ±2 %, where
@@ -10,16 +11,45 @@ import { median, percentile, ratio } from './stats.mjs';
 import { startSystem, systemsOf } from './systems.mjs';
 import { connectChatClients, loadParams } from './throughput.mjs';
 
-/** Throws when a server died on its own, with its output. */
+/** @typedef {import('./settings.mjs').BenchSettings} BenchSettings */
+/** @typedef {Pick<BenchSettings, 'clients' | 'roomSize' | 'maxInFlight' | 'workerLifetimeMs'>} ChatLoad */
+/**
+ * One phase of windows: phase.warmupMs of load at phase.rate, the measured phase.windowMs, up to
+ * phase.drainMs for the last acks, phase.windows times; first a warm-up of phase.firstWarmupMs.
+ *
+ * @typedef {BenchSettings['simultaneous'] & { rate: number }} Phase
+ */
+/** @typedef {{ label: string, system: import('./systems.mjs').System, app: import('./generated-app.mjs').App }} Contender */
+/**
+ * One window of one server, with its CPU per message ÷ the reference's in the same window.
+ *
+ * @typedef {{ ackedPerSecond: number, serverCpuUsPerMessage: number, p50AckMs: number, p99AckMs: number, cpuRatio: number }} ServerWindow
+ */
+/**
+ * @typedef {Contender & { server: import('./systems.mjs').RunningSystem, group?: LoadGroup, windows: ServerWindow[] }} Running
+ */
+
+/**
+ * Throws when a server died on its own, with its output.
+ *
+ * @param {Running} running
+ */
 function assertRunning({ label, server }) {
   const failure = server.failure();
   if (failure) throw new Error(`${label}: ${failure}\n--- ${label} output ---\n${server.output()}`);
 }
 
-/** One window of every server: the CPU read at the window's edges, the acks and latencies of the window. */
+/**
+ * One window of every server: the CPU read at the window's edges, the acks and latencies of the window.
+ *
+ * @param {Array<Running & { group: LoadGroup }>} running
+ * @param {ChatLoad} settings
+ * @param {Phase} phase
+ */
 async function measureWindow(running, settings, phase) {
   const { rate, warmupMs, windowMs, drainMs } = phase;
-  const cpuAt = (delayMs) => sleep(delayMs).then(() => running.map(({ server }) => threadCpuMicros(server.pid)));
+  const cpuAt = (/** @type {number} */ delayMs) =>
+    sleep(delayMs).then(() => running.map(({ server }) => threadCpuMicros(server.pid)));
   const [results, before, after] = await Promise.all([
     Promise.all(running.map(({ group }) => group.load(loadParams(settings, { rate, warmupMs, windowMs, drainMs })))),
     cpuAt(warmupMs),
@@ -49,24 +79,32 @@ async function measureWindow(running, settings, phase) {
  * msg/s that would take most of the quick bench's phase. Returns per contender the medians over windows
  * and every window, each with its ratio to the reference in the same window. `onWindow(index, servers)` is
  * called after each window.
+ *
+ * @param {{ contenders: Contender[], settings: ChatLoad, phase: Phase, onWindow?: (index: number, running: Running[]) => void }} options
  */
 export async function loadAtOnce({ contenders, settings, phase, onWindow = () => {} }) {
   const started = await Promise.allSettled(contenders.map(({ system, app }) => startSystem(system, app)));
-  const running = contenders.map((contender, index) => ({ ...contender, server: started[index].value, windows: [] }));
+  const refused = started.find((outcome) => outcome.status === 'rejected');
+  /** @type {Running[]} */
+  const running = [];
+  started.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') running.push({ ...contenders[index], server: outcome.value, windows: [] });
+  });
   try {
-    const refused = started.find(({ status }) => status === 'rejected');
     if (refused) throw refused.reason;
-    for (const contender of running) contender.group = new LoadGroup(1, settings.workerLifetimeMs);
-    await Promise.all(running.map(({ group, server }) => connectChatClients(group, server, settings)));
+    const loaded = running.map((contender) =>
+      Object.assign(contender, { group: new LoadGroup(1, settings.workerLifetimeMs) }),
+    );
+    await Promise.all(loaded.map(({ group, server }) => connectChatClients(group, server, settings)));
     const firstWarmup = {
       rate: phase.firstWarmupRate ?? phase.rate,
       warmupMs: 0,
       windowMs: phase.firstWarmupMs,
       drainMs: phase.drainMs,
     };
-    await Promise.all(running.map(({ group }) => group.load(loadParams(settings, firstWarmup))));
+    await Promise.all(loaded.map(({ group }) => group.load(loadParams(settings, firstWarmup))));
     for (let index = 0; index < phase.windows; index++) {
-      const measured = await measureWindow(running, settings, phase);
+      const measured = await measureWindow(loaded, settings, phase);
       running.forEach((contender, position) => {
         const reference = measured[0].serverCpuUsPerMessage;
         contender.windows.push({
@@ -77,9 +115,13 @@ export async function loadAtOnce({ contenders, settings, phase, onWindow = () =>
       onWindow(index, running);
     }
   } finally {
-    await Promise.allSettled(running.filter(({ group }) => group).map(({ group }) => group.close()));
-    await Promise.allSettled(running.filter(({ server }) => server).map(({ server }) => server.stop()));
+    await Promise.allSettled(running.map(({ group }) => group?.close()));
+    await Promise.allSettled(running.map(({ server }) => server.stop()));
   }
+  /**
+   * @param {ServerWindow[]} windows
+   * @param {keyof ServerWindow} key
+   */
   const medianOf = (windows, key) => median(windows.map((window) => window[key]).filter(Number.isFinite));
   return {
     ratePerServer: phase.rate,
@@ -103,8 +145,11 @@ export async function loadAtOnce({ contenders, settings, phase, onWindow = () =>
  * load the machine as the latency windows load it with one: well under saturation, where CPU per message
  * is not queueing. A fixed rate would not be: 3 × 1,000 msg/s overloads this 2-core machine whenever
  * something else runs on it (p99 of seconds, CPU per message a third of the unloaded figure).
+ *
+ * @param {import('./settings.mjs').Measurement & { floorApp: import('./generated-app.mjs').App, baselineSaturation: number }} options
  */
 export async function measureCpuAtOnce({ systems, app, floorApp, settings, baselineSaturation, log }) {
+  /** @type {Contender[]} */
   const contenders = [
     { label: 'baseline', system: systems.baseline, app },
     { label: 'generated', system: systems.generated, app },
@@ -121,7 +166,7 @@ export async function measureCpuAtOnce({ systems, app, floorApp, settings, basel
         `window ${index + 1}: ` +
           running
             .map(({ label, windows }) => {
-              const { serverCpuUsPerMessage, cpuRatio } = windows.at(-1);
+              const { serverCpuUsPerMessage, cpuRatio } = windows[windows.length - 1];
               return `${label} ${serverCpuUsPerMessage.toFixed(1)} µs${label === 'baseline' ? '' : ` (${cpuRatio.toFixed(3)})`}`;
             })
             .join(', '),

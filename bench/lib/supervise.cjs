@@ -1,3 +1,4 @@
+// @ts-check
 // node supervise.cjs <command> [args…]: runs a server that is not a Node process (redis-server) as this
 // process's child, so that what child-preload.cjs does for Node servers covers it too: when this process
 // ends for any reason (the bench stopped it, or the bench itself is gone), the server ends with it.
@@ -12,6 +13,6 @@ server.once('error', (error) => {
 });
 server.once('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 process.once('exit', () => server.kill('SIGKILL'));
-for (const signal of ['SIGTERM', 'SIGINT']) {
+for (const signal of /** @type {const} */ (['SIGTERM', 'SIGINT'])) {
   process.once(signal, () => server.kill(signal));
 }

@@ -1,15 +1,22 @@
+// @ts-check
 // The two servers the bench compares, started the same way: one Node process on a free loopback port, in
 // production mode, with a fresh HS256 secret.
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startServer } from './processes.mjs';
-import { signToken } from './token.mjs';
+import { freePort, signToken, userClaims } from '../../scripts/lib/tooling.cjs';
+import { startServer } from './processes.mjs';
 
 const BASELINE_SERVER = join(dirname(fileURLToPath(import.meta.url)), '..', 'baseline-server.mjs');
 export const NAMESPACE = '/chat';
 
 /** @typedef {{ name: 'baseline' | 'generated' | 'floor', args: string[], env: Record<string, string> }} System */
+/** @typedef {import('./generated-app.mjs').App} App */
+/**
+ * A started system: its server, the URL of its chat namespace, and tokens its JWT_SECRET verifies.
+ *
+ * @typedef {import('./processes.mjs').Server & { namespaceUrl: string, tokenFor: (userId: string) => string }} RunningSystem
+ */
 
 /**
  * Client limits for both systems, which read the same REALTIME_* variables. The bench's clients all connect
@@ -25,6 +32,9 @@ const BENCH_LIMITS = {
 /**
  * The baseline and the generated app, for an app prepared by prepareGeneratedApp. Both run with
  * --expose-gc so that child-preload.cjs can collect garbage before memory is read.
+ *
+ * @param {App} app
+ * @returns {{ baseline: System, generated: System }}
  */
 export function systemsOf(app) {
   return {
@@ -43,6 +53,11 @@ export function systemsOf(app) {
  * @example
  * const server = await startSystem(systems.generated, app, { REDIS_URL: 'redis://127.0.0.1:6390' });
  * io(server.namespaceUrl, { auth: { token: server.tokenFor('alice') } });
+ *
+ * @param {System} system
+ * @param {App} app
+ * @param {Record<string, string>} [env]
+ * @returns {Promise<RunningSystem>}
  */
 export async function startSystem(system, app, env = {}) {
   const port = await freePort();
@@ -55,12 +70,23 @@ export async function startSystem(system, app, env = {}) {
     port,
     env: { ...BENCH_LIMITS, ...system.env, ...env, NODE_ENV: 'production', PORT: String(port), JWT_SECRET: secret },
   });
-  return { ...server, namespaceUrl: `${server.url}${NAMESPACE}`, tokenFor: (userId) => signToken(secret, userId) };
+  return {
+    ...server,
+    namespaceUrl: `${server.url}${NAMESPACE}`,
+    tokenFor: (userId) => signToken(secret, userClaims(userId)),
+  };
 }
 
 /**
  * Starts a system, runs `use(server)` and stops the server whatever happens. A server that died on its own
  * fails the run, and its output is added to the error.
+ *
+ * @template T
+ * @param {System} system
+ * @param {App} app
+ * @param {Record<string, string>} env
+ * @param {(server: RunningSystem) => Promise<T>} use
+ * @returns {Promise<T>}
  */
 export async function withSystem(system, app, env, use) {
   const server = await startSystem(system, app, env);
@@ -71,13 +97,24 @@ export async function withSystem(system, app, env, use) {
     return result;
   } catch (error) {
     const output = server.failure() ? `\n--- ${system.name} output ---\n${server.output()}` : '';
-    throw new Error(`${system.name}: ${error.message}${output}`);
+    throw new Error(`${system.name}: ${/** @type {Error} */ (error).message}${output}`);
   } finally {
     await server.stop();
   }
 }
 
-/** Starts `count` instances of a system with the same env (one deployment), runs `use(servers)`, stops them. */
+/**
+ * Starts `count` instances of a system with the same env (one deployment), runs `use(servers)`, stops them.
+ *
+ * @template T
+ * @param {System} system
+ * @param {App} app
+ * @param {Record<string, string>} env
+ * @param {number} count
+ * @param {(servers: RunningSystem[]) => Promise<T>} use
+ * @param {RunningSystem[]} [started]
+ * @returns {Promise<T>}
+ */
 export async function withInstances(system, app, env, count, use, started = []) {
   if (started.length === count) return use(started);
   return withSystem(system, app, env, (server) => withInstances(system, app, env, count, use, [...started, server]));

@@ -1,3 +1,4 @@
+// @ts-check
 // One throughput round of both systems: N clients in rooms of M each, a warm-up, a step-up of the offered
 // rate to saturation, alternating windows at a fixed rate in which the ack latencies and each server's CPU
 // time per message are measured (lib/simultaneous.mjs measures CPU more closely), then alternating windows
@@ -12,7 +13,32 @@ const CONTENT_LENGTH = 100;
 // Past this the run is hopeless, whatever the rate; stops a step-up that never saturates.
 const MAX_OFFERED_RATE = 200_000;
 
-/** Client specs: `clients` users, consecutive ones sharing a room of `roomSize`, every one sending. */
+/** @typedef {import('./load.mjs').LoadGroup} LoadGroup */
+/** @typedef {import('./load-worker.mjs').LoadResult} LoadResult */
+/** @typedef {import('./settings.mjs').BenchSettings} BenchSettings */
+/** @typedef {import('./settings.mjs').WindowPairs} WindowPairs */
+/** @typedef {import('./systems.mjs').RunningSystem} RunningSystem */
+/** @typedef {Pick<BenchSettings, 'clients' | 'roomSize'>} ChatShape */
+/** @typedef {ReturnType<typeof combineWindows>} CombinedWindows */
+/**
+ * The step-up of one system: the highest acked rate and every step; null and `skipped` with preset rates.
+ *
+ * @typedef {{ maxAckedPerSecond: number | null, steps: StepUpStep[], skipped?: string }} Saturation
+ * @typedef {{ offeredPerSecond: number, ackedPerSecond: number, p99AckMs: number, errors: number, skipped: number }} StepUpStep
+ */
+/**
+ * One system's figures of one round.
+ *
+ * @typedef {{ system: string, saturation: Saturation, saturated: CombinedWindows, fixed: CombinedWindows }} RoundRun
+ */
+
+/**
+ * Client specs: `clients` users, consecutive ones sharing a room of `roomSize`, every one sending.
+ *
+ * @param {RunningSystem} server
+ * @param {ChatShape} shape
+ * @returns {import('./load-worker.mjs').ClientSpec[]}
+ */
 function chatClients(server, { clients, roomSize }) {
   return Array.from({ length: clients }, (_, index) => ({
     url: server.namespaceUrl,
@@ -22,12 +48,24 @@ function chatClients(server, { clients, roomSize }) {
   }));
 }
 
-/** Parameters of a load-worker `load` command for `phase` ({ rate, warmupMs, windowMs, drainMs }). */
+/**
+ * Parameters of a load-worker `load` command for `phase` ({ rate, warmupMs, windowMs, drainMs }).
+ *
+ * @param {Pick<BenchSettings, 'maxInFlight'>} settings
+ * @param {import('./settings.mjs').LoadPhase} phase
+ * @returns {import('./load-worker.mjs').LoadParams}
+ */
 export function loadParams(settings, phase) {
   return { ...phase, maxInFlight: settings.maxInFlight, contentLength: CONTENT_LENGTH, timeDeliveries: false };
 }
 
-/** Connects the chat clients of `settings` to `server` through `group`; fails unless every one connected. */
+/**
+ * Connects the chat clients of `settings` to `server` through `group`; fails unless every one connected.
+ *
+ * @param {LoadGroup} group
+ * @param {RunningSystem} server
+ * @param {ChatShape} settings
+ */
 export async function connectChatClients(group, server, settings) {
   const connection = await group.connect(chatClients(server, settings));
   if (connection.connected !== settings.clients) {
@@ -40,11 +78,17 @@ export async function connectChatClients(group, server, settings) {
  * tries once more halfway (geometrically) between the last rate that kept up and the first that did not,
  * so the figure is not stuck on the step grid (a ×1.25 grid alone moves a ratio by up to 25 %). Returns
  * the highest acked rate seen (acks counted in each step's window, after its warm-up).
+ *
+ * @param {LoadGroup} group
+ * @param {Pick<BenchSettings, 'maxInFlight'>} settings
+ * @param {NonNullable<BenchSettings['saturation']>} stepUp
+ * @returns {Promise<Saturation & { maxAckedPerSecond: number }>}
  */
-async function stepUpToSaturation(group, settings) {
-  const { startRate, factor, restMs, maxP99Ms, ...phase } = settings.saturation;
+async function stepUpToSaturation(group, settings, stepUp) {
+  const { startRate, factor, restMs, maxP99Ms, ...phase } = stepUp;
+  /** @type {StepUpStep[]} */
   const steps = [];
-  const step = async (rate) => {
+  const step = async (/** @type {number} */ rate) => {
     const result = await group.load(loadParams(settings, { ...phase, rate }));
     if (result.errors > 0) throw new Error(`sendMessage failed during the step-up: ${result.firstError}`);
     const measured = {
@@ -58,6 +102,7 @@ async function stepUpToSaturation(group, settings) {
     await sleep(restMs);
     return measured.ackedPerSecond >= rate * 0.9 && measured.p99AckMs <= maxP99Ms;
   };
+  /** @type {number | undefined} */
   let keptUp;
   let rate = startRate;
   for (; rate <= MAX_OFFERED_RATE; rate = Math.round(rate * factor)) {
@@ -72,10 +117,17 @@ async function stepUpToSaturation(group, settings) {
  * Offers `rate` for one window of `phase` (settings.saturated or settings.fixed) and reads the server's CPU
  * time at the window's edges. In a saturated window the rate is more than the system can ack, so the acks
  * counted are its throughput; the clients' in-flight limit keeps the queue bounded.
+ *
+ * @param {LoadGroup} group
+ * @param {RunningSystem} server
+ * @param {Pick<BenchSettings, 'maxInFlight'>} settings
+ * @param {WindowPairs} phase
+ * @param {number} rate
+ * @returns {Promise<{ result: LoadResult, cpuMicros: number }>}
  */
 async function measuredWindow(group, server, settings, phase, rate) {
   const { warmupMs, windowMs, restMs = 0 } = phase;
-  const cpuAt = (delayMs) => sleep(delayMs).then(() => cpuMicros(server.pid));
+  const cpuAt = (/** @type {number} */ delayMs) => sleep(delayMs).then(() => cpuMicros(server.pid));
   const [result, cpuStart, cpuEnd] = await Promise.all([
     group.load(loadParams(settings, { warmupMs, windowMs, drainMs: phase.drainMs, rate })),
     cpuAt(warmupMs),
@@ -86,9 +138,16 @@ async function measuredWindow(group, server, settings, phase, rate) {
   return { result, cpuMicros: cpuEnd - cpuStart };
 }
 
-/** One system's windows as one figure: acks and CPU time over all of them, percentiles over all latencies. */
+/**
+ * One system's windows as one figure: acks and CPU time over all of them, percentiles over all latencies.
+ *
+ * @param {Array<{ result: LoadResult, cpuMicros: number }>} windows
+ * @param {number} rate
+ * @param {number} windowMs
+ */
 function combineWindows(windows, rate, windowMs) {
-  const sum = (pick) => windows.reduce((total, window) => total + pick(window), 0);
+  const sum = (/** @type {(window: { result: LoadResult, cpuMicros: number }) => number} */ pick) =>
+    windows.reduce((total, window) => total + pick(window), 0);
   const ackedInWindow = sum((window) => window.result.ackedInWindow);
   const latencies = windows.flatMap((window) => window.result.latenciesMs);
   const windowSeconds = windowMs / 1000;
@@ -112,13 +171,25 @@ function combineWindows(windows, rate, windowMs) {
   };
 }
 
-/** Positions of the two systems' windows, ABBA-style so that a drifting machine weighs on both alike. */
+/**
+ * Positions of the two systems' windows, ABBA-style so that a drifting machine weighs on both alike.
+ *
+ * @param {number} pairs
+ */
 function windowOrder(pairs) {
   return Array.from({ length: pairs }, (_, pair) => (pair % 2 === 0 ? [0, 1] : [1, 0])).flat();
 }
 
-/** `phase.pairs` pairs of windows at `rate`, alternating between the contenders; one figure per contender. */
+/**
+ * `phase.pairs` pairs of windows at `rate`, alternating between the contenders; one figure per contender.
+ *
+ * @param {Array<{ group: LoadGroup, server: RunningSystem }>} contenders
+ * @param {Pick<BenchSettings, 'maxInFlight'>} settings
+ * @param {WindowPairs} phase
+ * @param {number} rate
+ */
 async function alternateWindows(contenders, settings, phase, rate) {
+  /** @type {Array<Array<{ result: LoadResult, cpuMicros: number }>>} */
   const windows = contenders.map(() => []);
   for (const index of windowOrder(phase.pairs)) {
     const { group, server } = contenders[index];
@@ -134,8 +205,15 @@ async function alternateWindows(contenders, settings, phase, rate) {
  * the baseline's peak (latency and CPU), then offered more than either acked in its step-up (their
  * throughput at saturation), so the two systems' figures are taken seconds apart rather than minutes,
  * under the same conditions.
+ *
+ * @param {import('./settings.mjs').Measurement} measurement
+ * @returns {Promise<RoundRun[]>}
  */
 export function measureRound({ systems, app, settings, log }) {
+  /**
+   * @template T
+   * @param {(group: LoadGroup) => Promise<T>} use
+   */
   const group = (use) => withLoadGroup(settings.loadWorkers, settings.workerLifetimeMs, use);
   return withSystem(systems.baseline, app, {}, (baselineServer) =>
     withSystem(systems.generated, app, {}, (generatedServer) =>
@@ -148,26 +226,30 @@ export function measureRound({ systems, app, settings, log }) {
           for (const { server, group: load } of contenders) {
             await connectChatClients(load, server, settings);
           }
-          const preset = settings.presetRates;
-          for (const contender of contenders) {
-            await contender.group.load(loadParams(settings, settings.warmup));
-            if (preset) {
-              contender.saturation = { maxAckedPerSecond: null, steps: [], skipped: 'preset rates (quick mode)' };
+          const { presetRates: preset, saturation: stepUp } = settings;
+          /** @type {Saturation[]} */
+          const saturations = [];
+          for (const { system, group: load } of contenders) {
+            await load.load(loadParams(settings, settings.warmup));
+            if (preset || !stepUp) {
+              saturations.push({ maxAckedPerSecond: null, steps: [], skipped: 'preset rates (quick mode)' });
               continue;
             }
-            contender.saturation = await stepUpToSaturation(contender.group, settings);
-            log(`${contender.system}: step-up peak ${Math.round(contender.saturation.maxAckedPerSecond)} acked msg/s`);
-            await sleep(settings.saturation.restMs * 3);
+            const saturation = await stepUpToSaturation(load, settings, stepUp);
+            saturations.push(saturation);
+            log(`${system}: step-up peak ${Math.round(saturation.maxAckedPerSecond)} acked msg/s`);
+            await sleep(stepUp.restMs * 3);
           }
-          const rate = preset?.latency ?? Math.round(contenders[0].saturation.maxAckedPerSecond * settings.fixedRateFraction);
+          const peaks = saturations.map(({ maxAckedPerSecond }) => maxAckedPerSecond ?? Number.NaN);
+          const rate = preset?.latency ?? Math.round(peaks[0] * settings.fixedRateFraction);
           const fixed = await alternateWindows(contenders, settings, settings.fixed, rate);
           // Last, so that whatever overload leaves behind (e.g. garbage promoted while messages queued) cannot
           // weigh on the CPU and latency windows.
-          const peaks = contenders.map(({ saturation }) => saturation.maxAckedPerSecond);
-          const overloadRate = preset?.overload ?? Math.round(Math.max(...peaks) * settings.saturated.overload);
+          const overloadRate = preset?.overload ?? Math.round(Math.max(...peaks) * (settings.saturated.overload ?? 1));
           const saturated = await alternateWindows(contenders, settings, settings.saturated, overloadRate);
-          return contenders.map(({ system, saturation }, index) => {
-            const run = { system, saturation, saturated: saturated[index], fixed: fixed[index] };
+          return contenders.map(({ system }, index) => {
+            /** @type {RoundRun} */
+            const run = { system, saturation: saturations[index], saturated: saturated[index], fixed: fixed[index] };
             log(
               `${system}: ${Math.round(run.saturated.ackedPerSecond)} acked msg/s offered ${overloadRate} ` +
                 `(${run.saturated.serverCpuUsPerMessage.toFixed(1)} µs CPU/msg, busy ${Math.round(run.saturated.serverBusyShare * 100)} %); ` +

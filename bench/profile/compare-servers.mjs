@@ -1,3 +1,4 @@
+// @ts-check
 // node bench/profile/compare-servers.mjs [--nest 11] [--app DIR]... [--rate 1200] [--windows 8] [--seconds 8]
 // Which of several servers costs less CPU per message, to within a percent or two? Runs the baseline and
 // every app (the generated one, or hand-edited copies of it given with --app) at the same time, each with
@@ -38,11 +39,11 @@ try {
       console.log(
         `window ${index + 1}: ` +
           running
-            .map(({ label, windows }) => `${label} ${windows.at(-1).serverCpuUsPerMessage.toFixed(1)} µs`)
+            .map(({ label, windows }) => `${label} ${windows[windows.length - 1].serverCpuUsPerMessage.toFixed(1)} µs`)
             .join(', ') +
           ` | ÷ baseline ${running
             .slice(1)
-            .map(({ windows }) => windows.at(-1).cpuRatio.toFixed(3))
+            .map(({ windows }) => windows[windows.length - 1].cpuRatio.toFixed(3))
             .join(' ')}`,
       ),
   });

@@ -1,3 +1,4 @@
+// @ts-check
 // node bench/profile/profile-servers.mjs [--nest 11] [--app DIR]... [--rate 2000] [--seconds 10]
 //                                        [--connections 2000] [--rounds 1] [--out DIR] [--plain]
 // Where does a server spend more than the baseline? Runs the baseline and the generated app (or, with
@@ -44,20 +45,29 @@ mkdirSync(args.out, { recursive: true });
 
 const contenders = contendersFor(args.nest, args.app);
 
+/** @typedef {import('../lib/simultaneous.mjs').Contender} Contender */
+
+/**
+ * One contender under the chat load at --rate: its CPU per message, the profile's self time per package,
+ * the ack latencies.
+ *
+ * @param {Contender} contender
+ * @param {number} round
+ */
 async function profileUnderLoad({ label, app, system }, round) {
   return withSystem(system, app, {}, (server) =>
     withLoadGroup(2, settings.workerLifetimeMs, async (group) => {
       await connectChatClients(group, server, settings);
-      const load = loadParams(settings, { drainMs: 2_000 });
-      await group.load({ ...load, rate, warmupMs: 0, windowMs: 3_000 });
+      await group.load(loadParams(settings, { rate, warmupMs: 0, windowMs: 3_000, drainMs: 2_000 }));
       const path = join(args.out, `${label}-${round}.cpuprofile`);
-      const running = group.load({ ...load, rate, warmupMs: 0, windowMs });
+      const running = group.load(loadParams(settings, { rate, warmupMs: 0, windowMs, drainMs: 2_000 }));
       if (!args.plain) await server.ask({ benchCommand: 'cpuProfileStart' }, 'benchCpuProfile');
       const cpuStart = cpuMicros(server.pid);
       await sleep(windowMs - 200);
       const cpuEnd = cpuMicros(server.pid);
       if (!args.plain) await server.ask({ benchCommand: 'cpuProfileStop', path }, 'benchCpuProfile');
       const result = await running;
+      /** @type {ReturnType<typeof selfTime>} */
       const { busyMicros, rows } = args.plain
         ? { busyMicros: Number.NaN, rows: [] }
         : selfTime(JSON.parse(readFileSync(path, 'utf-8')), 'package');
@@ -74,6 +84,11 @@ async function profileUnderLoad({ label, app, system }, round) {
   );
 }
 
+/**
+ * One contender holding --connections idle connections: its heap growth per connection, by kind of object.
+ *
+ * @param {Contender} contender
+ */
 async function snapshotIdle({ label, app, system }) {
   return withSystem(system, app, {}, async (server) => {
     await withLoadGroup(1, settings.workerLifetimeMs, (group) => group.connect(idleClients(server, 50, 'warm-up')));
@@ -98,35 +113,56 @@ async function snapshotIdle({ label, app, system }) {
   });
 }
 
+/** @type {Array<Awaited<ReturnType<typeof profileUnderLoad>>>} */
 const runs = [];
 for (let round = 1; round <= Number(args.rounds); round++) {
   for (const contender of contenders) {
     const run = await profileUnderLoad(contender, round);
-    console.log(`${run.label}: ${run.serverCpuUsPerMessage.toFixed(1)} µs CPU/msg, p50/p99 ${run.p50AckMs.toFixed(1)}/${run.p99AckMs.toFixed(1)} ms`);
+    console.log(
+      `${run.label}: ${run.serverCpuUsPerMessage.toFixed(1)} µs CPU/msg, p50/p99 ${run.p50AckMs.toFixed(1)}/${run.p99AckMs.toFixed(1)} ms`,
+    );
     runs.push(run);
   }
 }
 
 const labels = contenders.map(({ label }) => label);
+/**
+ * @param {string} label
+ * @param {(run: (typeof runs)[number]) => number} pick
+ */
 const medianFor = (label, pick) => median(runs.filter((run) => run.label === label).map(pick));
-const column = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '—').padStart(12);
+const column = (/** @type {number} */ value, digits = 1) =>
+  (Number.isFinite(value) ? value.toFixed(digits) : '—').padStart(12);
 console.log(`\nAt ${rate} msg/s (${args.rounds} round(s), medians; per acked message):`);
 console.log(`${''.padEnd(34)}${labels.map((label) => label.padStart(12)).join('')}`);
-console.log(`${'server CPU µs (/proc)'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.serverCpuUsPerMessage))).join('')}`);
-console.log(`${'main thread busy µs (profile)'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.profiledUsPerMessage))).join('')}`);
+console.log(
+  `${'server CPU µs (/proc)'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.serverCpuUsPerMessage))).join('')}`,
+);
+console.log(
+  `${'main thread busy µs (profile)'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.profiledUsPerMessage))).join('')}`,
+);
 const packages = [...new Set(runs.flatMap((run) => Object.keys(run.byPackage)))]
-  .map((key) => [key, Math.max(...labels.map((label) => medianFor(label, (run) => run.byPackage[key] ?? 0)))])
+  .map((key) => {
+    const most = Math.max(...labels.map((label) => medianFor(label, (run) => run.byPackage[key] ?? 0)));
+    return /** @type {[string, number]} */ ([key, most]);
+  })
   .filter(([, most]) => most >= 0.5)
   .sort((a, b) => b[1] - a[1]);
 for (const [key] of packages) {
-  console.log(`${`  ${key}`.slice(0, 33).padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.byPackage[key] ?? 0))).join('')}`);
+  console.log(
+    `${`  ${key}`.slice(0, 33).padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.byPackage[key] ?? 0))).join('')}`,
+  );
 }
-console.log(`${'p99 ack ms'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.p99AckMs))).join('')}`);
+console.log(
+  `${'p99 ack ms'.padEnd(34)}${labels.map((label) => column(medianFor(label, (run) => run.p99AckMs))).join('')}`,
+);
 
 if (connections > 0) console.log(`\nIdle connections (K=${connections}), heap growth per connection after a full GC:`);
 for (const contender of connections > 0 ? contenders : []) {
   const idle = await snapshotIdle(contender);
-  console.log(`\n${idle.label}: ${idle.held} held, ${idle.heapKbPerConnection.toFixed(2)} KB heap each; largest kinds:`);
+  console.log(
+    `\n${idle.label}: ${idle.held} held, ${idle.heapKbPerConnection.toFixed(2)} KB heap each; largest kinds:`,
+  );
   for (const { kind, count, bytes } of idle.growth.slice(0, 25)) {
     console.log(`${bytes.toFixed(0).padStart(7)} B ${count.toFixed(2).padStart(6)} ×  ${kind}`);
   }

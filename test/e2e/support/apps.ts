@@ -1,7 +1,8 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
-import { HostMajor, NEST_CLI_VERSIONS } from './hosts';
+import { nestNewCommand } from '../../../scripts/lib/tooling.cjs';
+import { HostMajor } from './hosts';
 import type { NodeRuntime } from './node-runtimes';
 import { withLock } from './lock';
 import { run } from './shell';
@@ -41,15 +42,11 @@ export function freshApp(major: HostMajor, scenario: string, node?: NodeRuntime)
   return target;
 }
 
-/** `nest new <name>` with the pinned CLI of the major, non-interactively, into parentDir. */
+/** `nest new <name>` with the pinned CLI of the major, non-interactively (scripts/lib/tooling.cjs), into parentDir. */
 export function scaffoldApp(major: HostMajor, parentDir: string, name = 'svc', node?: NodeRuntime): string {
   mkdirSync(parentDir, { recursive: true });
-  run(
-    'npx',
-    ['-y', `@nestjs/cli@${NEST_CLI_VERSIONS[major]}`, 'new', name, '--package-manager', 'npm', '--skip-git'],
-    parentDir,
-    node?.env,
-  );
+  const { command, args } = nestNewCommand(major, name);
+  run(command, args, parentDir, node?.env);
   return join(parentDir, name);
 }
 

@@ -4,10 +4,14 @@
  * signs its own tokens and knows nothing of the generated code but the contract.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { io, Socket } from 'socket.io-client';
+import { freePort, signJws, signToken, userClaims } from '../../../scripts/lib/tooling.cjs';
 import { cleanEnvironment } from './shell';
+
+// The repository's shared tooling: the bench, the demo and the harness sign tokens and pick ports alike.
+export { freePort, signJws, signToken };
 
 type Payload = Record<string, unknown>;
 
@@ -18,33 +22,8 @@ export interface RunningApp {
   output: () => string;
 }
 
-export function signToken(secret: string, claims: Payload, header: Payload = { alg: 'HS256', typ: 'JWT' }): string {
-  return signJws(header, claims, (body) => createHmac('sha256', secret).update(body).digest());
-}
-
-/** A compact JWS whose signature `sign` computes over `header.claims`; an empty signature for alg none. */
-export function signJws(header: Payload, claims: Payload, sign: (body: string) => Buffer): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = `${encode(header)}.${encode(claims)}`;
-  return `${body}.${header.alg === 'none' ? '' : sign(body).toString('base64url')}`;
-}
-
 export function tokenFor(app: RunningApp, userId: string, lifetimeSeconds = 300): string {
-  const now = Math.floor(Date.now() / 1000);
-  return signToken(app.secret, { sub: userId, iat: now, exp: now + lifetimeSeconds });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
+  return signToken(app.secret, userClaims(userId, lifetimeSeconds));
 }
 
 /**

@@ -1,9 +1,9 @@
-import versions from '../../../scripts/nest-cli-versions.json';
+import { nestCliVersion } from '../../../scripts/lib/tooling.cjs';
 
 export type HostMajor = 11 | 12;
 
 /** The Nest CLI versions whose freshly scaffolded apps the harness and `npm run demo` generate into. */
-export const NEST_CLI_VERSIONS: Record<HostMajor, string> = { 11: versions['11'], 12: versions['12'] };
+export const NEST_CLI_VERSIONS: Record<HostMajor, string> = { 11: nestCliVersion(11), 12: nestCliVersion(12) };
 export const HOST_MAJORS: HostMajor[] = [11, 12];
 
 /** How a host of each major checks code beyond its own `npm run lint`, which fixes and tolerates warnings. */
