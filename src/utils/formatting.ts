@@ -1,25 +1,13 @@
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { FormatCache } from './format-cache';
+import { formatWithPrettier, FormatRequest, loadPrettier, prettierVersion, resolvePrettier } from './prettier-format';
+
+export { FORMAT_CACHE_MAX_ENTRIES, FORMAT_CACHE_VARIABLE } from './format-cache';
 
 /** Formats one generated file; resolves to the content unchanged when it cannot. */
 export type SourceFormatter = (treePath: string, content: string) => Promise<string>;
-
-interface Prettier {
-  version?: string;
-  format(source: string, options: Record<string, unknown>): Promise<string>;
-  resolveConfig(filePath: string): Promise<Record<string, unknown> | null>;
-}
 
 /**
  * The host app's own Prettier, with the host's own config, when the app has Prettier installed (fresh Nest
@@ -27,126 +15,111 @@ interface Prettier {
  * longer name or another house style would otherwise leave lines the host's formatter rewrites.
  * Undefined when the host has no Prettier: the templates' own formatting is used as it is.
  *
- * Results are cached (see FormatCache): every schematic renders and formats the whole kit again to compare it
- * with what is there, which is most of its run time, and the kit comes out the same as the last run's.
+ * Prettier runs in a worker thread, started by the first call (the schematic's entry makes that call before
+ * loading the schematic, see collection.ts): loading Prettier and its TypeScript plugin takes about as long
+ * as loading the schematic's own modules, and the two then happen side by side. Results are cached (see
+ * FormatCache), so a file rendered again as it was formats without Prettier's work.
  *
  * @example
  * const format = loadHostFormatter(process.cwd());
  * await format?.('/src/chat/chat.gateway.ts', content);
  */
 export function loadHostFormatter(workspaceRoot: string): SourceFormatter | undefined {
-  let prettier: Prettier;
-  try {
-    prettier = require(require.resolve('prettier', { paths: [workspaceRoot] })) as Prettier;
-  } catch {
+  const prettierEntry = resolvePrettier(workspaceRoot);
+  if (prettierEntry === undefined) {
     return undefined;
   }
-  const cache = FormatCache.in(workspaceRoot, prettier.version);
-  return async (treePath, content) => {
-    const filepath = join(workspaceRoot, treePath);
-    const config = (await prettier.resolveConfig(filepath)) ?? {};
-    const options = { ...config, filepath };
-    // A plugin's own version would not be part of the key, so its output is never cached.
-    const key = config.plugins === undefined ? cache?.keyOf(treePath, config, content) : undefined;
-    const cached = key === undefined ? undefined : cache?.read(key);
-    if (cached !== undefined) {
-      return cached;
-    }
-    const formatted = await prettier.format(content, options);
-    if (key !== undefined) {
-      cache?.write(key, formatted);
-    }
-    return formatted;
-  };
+  const cache = FormatCache.in(workspaceRoot, prettierVersion(prettierEntry), true) !== undefined;
+  const format = hostPrettier(prettierEntry);
+  return (treePath, content) => format({ workspaceRoot, treePath, content, cache });
 }
 
-/** Set to `off` to format every file afresh (e.g. to time the formatting itself). */
-export const FORMAT_CACHE_VARIABLE = 'NEST_REALTIME_FORMAT_CACHE';
+/** The compiled worker; running from the TypeScript sources (our unit tests), Prettier runs in process. */
+const WORKER_SCRIPT = join(__dirname, 'prettier.worker.js');
 
-/** Entries the cache keeps: the kit and a few dozen features' files, a few MB. */
-export const FORMAT_CACHE_MAX_ENTRIES = 1_000;
+const prettiers = new Map<string, (request: FormatRequest) => Promise<string>>();
+
+/** One Prettier per entry for the whole process: in a worker thread when it can, in process otherwise. */
+function hostPrettier(prettierEntry: string): (request: FormatRequest) => Promise<string> {
+  let format = prettiers.get(prettierEntry);
+  if (format === undefined) {
+    if (existsSync(WORKER_SCRIPT)) {
+      const worker = new PrettierWorker(prettierEntry);
+      format = (request) => worker.format(request);
+    } else {
+      const prettier = loadPrettier(prettierEntry);
+      format = (request) => formatWithPrettier(prettier, request);
+    }
+    prettiers.set(prettierEntry, format);
+  }
+  return format;
+}
+
+interface Pending {
+  request: FormatRequest;
+  resolve: (formatted: string) => void;
+  reject: (error: Error) => void;
+}
 
 /**
- * Prettier's output per input, in `node_modules/.cache/nest-realtime/prettier/` of the workspace (where
- * Prettier's own `--cache` keeps its cache): the file named by the SHA-256 of Prettier's version, the options
- * resolved for the file (overrides applied), its path in the workspace (which picks the parser) and the source
- * holds what Prettier made of it. Formatting is a function of exactly these, so a hit is what Prettier would
- * return; the path is the workspace-relative one, so a copy of the app finds the entries too. It keeps the
- * FORMAT_CACHE_MAX_ENTRIES most recently used entries. Unreadable or unwritable, it is simply not used.
+ * Requests to the Prettier of a worker thread, answered in order. The thread holds the process open only
+ * while a request is pending. Should it fail, the pending and later requests are formatted in process.
  */
-class FormatCache {
-  private constructor(
-    private readonly dir: string,
-    private readonly prettierVersion: string,
-  ) {}
+class PrettierWorker {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private inProcess?: (request: FormatRequest) => Promise<string>;
 
-  /** The cache of a workspace with node_modules and a Prettier that says its version; otherwise none. */
-  static in(workspaceRoot: string, prettierVersion: string | undefined): FormatCache | undefined {
-    const nodeModules = join(workspaceRoot, 'node_modules');
-    if (process.env[FORMAT_CACHE_VARIABLE] === 'off' || !prettierVersion || !existsSync(nodeModules)) {
-      return undefined;
-    }
-    const cache = new FormatCache(join(nodeModules, '.cache', 'nest-realtime', 'prettier'), prettierVersion);
-    cache.trim();
-    return cache;
-  }
-
-  /** Removes the least recently used entries beyond FORMAT_CACHE_MAX_ENTRIES (a hit marks an entry used). */
-  private trim(): void {
-    try {
-      const entries = readdirSync(this.dir);
-      if (entries.length <= FORMAT_CACHE_MAX_ENTRIES) {
-        return;
+  constructor(private readonly prettierEntry: string) {
+    this.worker = new Worker(WORKER_SCRIPT, { workerData: { prettierEntry } });
+    this.worker.on('message', ({ id, formatted, error }: { id: number; formatted?: string; error?: string }) => {
+      const pending = this.settle(id);
+      if (error !== undefined) {
+        pending?.reject(new Error(error));
+      } else {
+        pending?.resolve(formatted ?? pending.request.content);
       }
-      const byLastUse = entries
-        .map((name) => ({ name, used: statSync(join(this.dir, name)).mtimeMs }))
-        .sort((a, b) => a.used - b.used);
-      for (const { name } of byLastUse.slice(0, entries.length - FORMAT_CACHE_MAX_ENTRIES)) {
-        unlinkSync(join(this.dir, name));
+    });
+    this.worker.on('error', () => this.fallBack());
+    this.worker.on('exit', () => this.fallBack());
+    // After the listeners: adding one refs the thread again.
+    this.worker.unref();
+  }
+
+  format(request: FormatRequest): Promise<string> {
+    if (this.inProcess !== undefined) {
+      return this.inProcess(request);
+    }
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { request, resolve, reject });
+      if (this.pending.size === 1) {
+        this.worker.ref();
       }
-    } catch {
-      // No cache yet, or another run trimming it at the same time.
+      this.worker.postMessage({ id, request });
+    });
+  }
+
+  private settle(id: number): Pending | undefined {
+    const pending = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) {
+      this.worker.unref();
     }
+    return pending;
   }
 
-  keyOf(treePath: string, config: Record<string, unknown>, source: string): string {
-    return createHash('sha256')
-      .update(JSON.stringify([this.prettierVersion, treePath, config]))
-      .update('\0')
-      .update(source)
-      .digest('hex');
-  }
-
-  read(key: string): string | undefined {
-    try {
-      const file = join(this.dir, key);
-      const formatted = readFileSync(file, 'utf-8');
-      this.markUsed(file);
-      return formatted;
-    } catch {
-      return undefined;
+  private fallBack(): void {
+    if (this.inProcess !== undefined) {
+      return;
     }
-  }
-
-  /** A read-only cache still answers; its entries are then trimmed by age alone. */
-  private markUsed(file: string): void {
-    try {
-      const now = new Date();
-      utimesSync(file, now, now);
-    } catch {
-      // Read-only: nothing to mark.
-    }
-  }
-
-  /** Written aside and renamed into place, so a concurrent run never reads half an entry. */
-  write(key: string, formatted: string): void {
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      const aside = join(this.dir, `${key}.${process.pid}.tmp`);
-      writeFileSync(aside, formatted);
-      renameSync(aside, join(this.dir, key));
-    } catch {
-      // A read-only node_modules: formatting still works, only slower next time.
+    const prettier = loadPrettier(this.prettierEntry);
+    const inProcess = (request: FormatRequest) => formatWithPrettier(prettier, request);
+    this.inProcess = inProcess;
+    for (const [id, { request, resolve, reject }] of this.pending) {
+      this.settle(id);
+      inProcess(request).then(resolve, reject);
     }
   }
 }

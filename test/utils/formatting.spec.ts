@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,5 +82,42 @@ describe('loadHostFormatter', () => {
       expect(await loadHostFormatter(root)!('/src/a.ts', source)).toBe("export const a = { b: 'c' };\n");
       expect(() => readdirSync(cacheDir)).toThrow();
     });
+  });
+});
+
+describe('loadHostFormatter as the built schematics run it: Prettier in a worker thread', () => {
+  const DIST = join(__dirname, '../../dist/utils/formatting.js');
+  const host = join(__dirname, '../fixtures/prettier-host');
+
+  /** Runs `script` in a fresh Node with `format` bound to the built loader's formatter of the fixture host. */
+  function node(script: string): string {
+    return execFileSync(
+      process.execPath,
+      ['-e', `const format = require(${JSON.stringify(DIST)}).loadHostFormatter(${JSON.stringify(host)});\n${script}`],
+      { encoding: 'utf-8', timeout: 30_000, env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+  }
+
+  it('formats as Prettier in process does', async () => {
+    const source = "export const greeting = { text: 'hello', to: 'a long list of people' };\n";
+    const inProcess = await loadHostFormatter(host)!('/src/x.ts', source);
+
+    const output = node(`format('/src/x.ts', ${JSON.stringify(source)}).then((text) => process.stdout.write(text));`);
+
+    expect(output).toBe(inProcess);
+  });
+
+  it("rejects with Prettier's message for a file it cannot parse", () => {
+    const output = node(
+      "format('/src/x.ts', 'export const = ;\\n').then(() => console.log('formatted'), (error) => console.log('rejected: ' + error.message));",
+    );
+
+    expect(output).toMatch(/^rejected: .*(Expression|Variable declaration) expected/);
+  });
+
+  it('lets the process exit once nothing is pending, and when it never formats', () => {
+    // execFileSync would time out, and throw, were the worker to hold the process open.
+    expect(node("format('/src/a.ts', 'export {}\\n').then(() => console.log('done'));")).toBe('done\n');
+    expect(node("console.log('idle');")).toBe('idle\n');
   });
 });

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { FormatCache } from './format-cache';
+
+/** What we use of Prettier 3's API. */
+export interface Prettier {
+  version?: string;
+  format(source: string, options: Record<string, unknown>): Promise<string>;
+  resolveConfig(filePath: string): Promise<Record<string, unknown> | null>;
+}
+
+/** One generated file to format, as the host's Prettier would format it at `treePath` of the workspace. */
+export interface FormatRequest {
+  workspaceRoot: string;
+  treePath: string;
+  content: string;
+  /** Whether the format cache may answer (decided where the schematic runs: a worker's env is a copy). */
+  cache: boolean;
+}
+
+/** The entry of the host's Prettier, resolved from the workspace as the app resolves it; undefined without one. */
+export function resolvePrettier(workspaceRoot: string): string | undefined {
+  try {
+    return require.resolve('prettier', { paths: [workspaceRoot] });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The version in the package.json beside Prettier's entry, read without loading Prettier. */
+export function prettierVersion(prettierEntry: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dirname(prettierEntry), 'package.json'), 'utf-8')) as {
+      version?: unknown;
+    };
+    return typeof manifest.version === 'string' ? manifest.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function loadPrettier(prettierEntry: string): Prettier {
+  return require(prettierEntry) as Prettier;
+}
+
+/**
+ * What `prettier` makes of one file, with the config it resolves for the file, through the workspace's
+ * format cache (see FormatCache). The same in the worker thread as in process.
+ */
+export async function formatWithPrettier(prettier: Prettier, request: FormatRequest): Promise<string> {
+  const filepath = join(request.workspaceRoot, request.treePath);
+  const config = (await prettier.resolveConfig(filepath)) ?? {};
+  const cache = request.cache ? FormatCache.in(request.workspaceRoot, prettier.version) : undefined;
+  // A plugin's own version would not be part of the key, so its output is never cached.
+  const key = config.plugins === undefined ? cache?.keyOf(request.treePath, config, request.content) : undefined;
+  const cached = key === undefined ? undefined : cache?.read(key);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const formatted = await prettier.format(request.content, { ...config, filepath });
+  if (key !== undefined) {
+    cache?.write(key, formatted);
+  }
+  return formatted;
+}
