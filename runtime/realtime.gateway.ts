@@ -4,15 +4,18 @@ import {
   SetMetadata,
   UseFilters,
   UseGuards,
-  UsePipes,
+  type PipeTransform,
   type Type,
 } from '@nestjs/common';
+import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { MetadataScanner } from '@nestjs/core';
 import {
   ConnectedSocket,
   MessageBody,
   SubscribeMessage as subscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { WsParamtype } from '@nestjs/websockets/enums/ws-paramtype.enum.js';
 import type { Namespace } from 'socket.io';
 import type {
   AckDocumentation,
@@ -112,6 +115,46 @@ function addRefreshTokenHandler(prototype: object): void {
   );
 }
 
+/** A handler parameter as Nest's param decorators record it. */
+interface RouteArgument {
+  index: number;
+  data?: unknown;
+  pipes?: Array<Type<PipeTransform> | PipeTransform>;
+}
+
+/**
+ * RealtimeValidationPipe on every `@MessageBody()` of the gateway, first
+ * among its pipes, as `@MessageBody(RealtimeValidationPipe)` would put it. A
+ * class-level `@UsePipes` would run it for every parameter of every event,
+ * `@ConnectedSocket()` included. Nest's scanner provides the pipe from the
+ * gateway's module, with RealtimeSettings injected.
+ */
+function validateMessageBodies(target: Type): void {
+  const payload = `${WsParamtype.PAYLOAD}:`;
+  for (const method of new MetadataScanner().getAllMethodNames(
+    target.prototype as object,
+  )) {
+    const args = Reflect.getMetadata(ROUTE_ARGS_METADATA, target, method) as
+      Record<string, RouteArgument> | undefined;
+    if (args === undefined) {
+      continue;
+    }
+    const validated = Object.fromEntries(
+      Object.entries(args).map(([key, argument]) => [
+        key,
+        key.startsWith(payload) &&
+        !argument.pipes?.includes(RealtimeValidationPipe)
+          ? {
+              ...argument,
+              pipes: [RealtimeValidationPipe, ...(argument.pipes ?? [])],
+            }
+          : argument,
+      ]),
+    );
+    Reflect.defineMetadata(ROUTE_ARGS_METADATA, validated, target, method);
+  }
+}
+
 /**
  * Runs the runtime's wiring of the namespace (auth, limits, metrics, drain,
  * presence, the user's room) before the gateway's own afterInit, so it holds
@@ -172,12 +215,12 @@ export function realtimeContract<
         WebSocketGateway({ namespace: behaviour.namespace }),
         UseFilters(WsExceptionsFilter),
         UseGuards(WsAuthGuard),
-        UsePipes(RealtimeValidationPipe),
         SetMetadata(SERVER_EVENT_CLASSES_METADATA, serverEvents),
         SetMetadata(REALTIME_GATEWAY_METADATA, behaviour),
       )(target);
       wireAfterInit(target.prototype as WiredGateway, behaviour);
       addRefreshTokenHandler(target.prototype as object);
+      validateMessageBodies(target);
     };
   }
 

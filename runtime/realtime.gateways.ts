@@ -47,6 +47,10 @@ type AuthenticatedSocket = Socket<
 export class RealtimeGateways implements OnApplicationBootstrap {
   private readonly protections = new WeakMap<object, ServerProtection>();
   private readonly unprotected = new Set<string>();
+  /** What each served namespace was served with: two gateways may share one. */
+  private readonly served = new WeakMap<Namespace, RealtimeGatewayBehaviour>();
+  /** Gateways of one namespace that ask for different wiring; startup fails on them. */
+  private readonly conflicts: string[] = [];
 
   constructor(
     private readonly auth: RealtimeAuth,
@@ -64,6 +68,15 @@ export class RealtimeGateways implements OnApplicationBootstrap {
 
   /** Wires one gateway's namespace; see the class. */
   serve(namespace: Namespace, behaviour: RealtimeGatewayBehaviour): void {
+    const earlier = this.served.get(namespace);
+    if (earlier !== undefined) {
+      const conflict = behaviourConflict(namespace.name, earlier, behaviour);
+      if (conflict !== undefined) {
+        this.conflicts.push(conflict);
+      }
+      return;
+    }
+    this.served.set(namespace, behaviour);
     const protection = this.protections.get(namespace.server);
     if (protection === undefined) {
       this.unprotected.add(namespace.name);
@@ -106,13 +119,17 @@ export class RealtimeGateways implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
+    // Thrown here rather than from afterInit, where Nest would report it as unhandled.
+    if (this.conflicts.length > 0) {
+      throw new Error(this.conflicts.join('\n'));
+    }
     if (this.unprotected.size === 0) {
       return;
     }
     logger.warn(
       `Realtime gateways on ${[...this.unprotected].join(', ')} run on another WebSocket adapter: ` +
-        'authentication and the handshake limits hold, but the browser origin check, event rate limits, ' +
-        'payload and packet limits, the refusal of binary attachments, the connect timeout, the slow-reader ' +
+        'authentication, the handshake limits and payload validation hold, but the browser origin check, ' +
+        'event rate limits, the size and packet limits checked before parsing, the refusal of binary attachments, the connect timeout, the slow-reader ' +
         'bound and event metrics are off. Call `await useRealtimeAdapter(app)` after NestFactory.create() in ' +
         'main.ts (tests: createRealtimeTestingApp from nest-realtime/testing).',
     );
@@ -133,4 +150,22 @@ export class RealtimeGateways implements OnApplicationBootstrap {
       },
     );
   }
+}
+
+/**
+ * Gateways that share a namespace share its wiring (one authentication, one
+ * presence tracker), so they must ask for the same; what differs, if anything.
+ */
+function behaviourConflict(
+  namespace: string,
+  earlier: RealtimeGatewayBehaviour,
+  later: RealtimeGatewayBehaviour,
+): string | undefined {
+  const differs = (['presence', 'binaryAttachments'] as const).filter(
+    (option) => (earlier[option] ?? false) !== (later[option] ?? false),
+  );
+  return differs.length === 0
+    ? undefined
+    : `The @RealtimeGateway classes of ${namespace} differ in ${differs.join(' and ')}: ` +
+        'gateways sharing a namespace share its wiring, so give each the same options.';
 }

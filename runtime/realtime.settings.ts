@@ -50,6 +50,11 @@ function assertVariableName(name: string): string {
  * settings.limits.socketEvents; // { perSecond: 20, burst: 40 } unless REALTIME_SOCKET_EVENTS_* say otherwise
  */
 export class RealtimeSettings {
+  /** Whether REALTIME_PLAYGROUND asks for the playground, production or not. */
+  readonly playgroundRequested: boolean;
+  /** Whether the socket playground is served: asked for, and not in production. */
+  readonly playgroundEnabled: boolean;
+
   constructor(
     /** Client limits: see resolveRealtimeLimits. */
     readonly limits: RealtimeLimits,
@@ -66,7 +71,12 @@ export class RealtimeSettings {
     readonly playgroundVariable: string | undefined,
     /** The earliest `retryAfter` of the shutdown notices. */
     readonly shutdownRetryAfterMs: number,
-  ) {}
+  ) {
+    this.playgroundRequested = playgroundRequested({
+      [PLAYGROUND_VARIABLE]: playgroundVariable,
+    });
+    this.playgroundEnabled = this.playgroundRequested && !production;
+  }
 
   /** Reads the settings; throws a startup error naming the variable or option at fault. */
   static resolve(
@@ -86,19 +96,5 @@ export class RealtimeSettings {
       env[PLAYGROUND_VARIABLE],
       resolveShutdownRetryAfterMs(env),
     );
-  }
-
-  /** Whether the socket playground is served: asked for, and not in production. */
-  get playgroundEnabled(): boolean {
-    return playgroundRequested(this.playgroundEnv) && !this.production;
-  }
-
-  /** Whether REALTIME_PLAYGROUND asks for the playground, production or not. */
-  get playgroundRequested(): boolean {
-    return playgroundRequested(this.playgroundEnv);
-  }
-
-  private get playgroundEnv(): Environment {
-    return { [PLAYGROUND_VARIABLE]: this.playgroundVariable };
   }
 }

@@ -35,14 +35,18 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 const logger = new Logger('RealtimeAuth');
 
-/** What authenticating a socket takes: the verifier, the app's policy, and what it reports to. */
+/** What authenticating a socket takes: the verifier and the app's policy. */
 export interface SocketAuthentication {
   auth: RealtimeAuth;
   policy: RealtimeAuthPolicy;
+}
+
+/** What the handshake middleware also takes: the limits it applies and where it reports refusals. */
+export interface HandshakeAuthentication extends SocketAuthentication {
   /** Applies the handshake rate and the sockets-per-user cap. */
-  admission?: RealtimeAdmission;
+  admission: RealtimeAdmission;
   /** Counts refusals by reason (RealtimeMetrics). */
-  observer?: HandshakeObserver;
+  observer: HandshakeObserver;
 }
 
 function internalError(): HandshakeRefused {
@@ -140,23 +144,22 @@ async function authenticate(
  * `auth.token` or an `Authorization: Bearer` header, then asks the app's
  * RealtimeAuthPolicy who the user is. A refused client gets `connect_error`
  * (with `data.code` from RealtimeErrorCode) and never connects, so gateway
- * code only sees authenticated sockets. With an admission it first applies
- * the handshake rate per client address and, once the user is known, the
- * sockets-per-user cap. With connection state recovery it must also run
+ * code only sees authenticated sockets. It first applies the handshake rate
+ * per client address and, once the user is known, the sockets-per-user cap. With connection state recovery it must also run
  * for resumed sessions (`skipMiddlewares: false`, as RedisIoAdapter sets it).
  * RealtimeGateways installs it on every realtime gateway's namespace.
  */
 export function createWsAuthMiddleware(
-  authentication: SocketAuthentication,
+  authentication: HandshakeAuthentication,
 ): (socket: HandshakingSocket, next: Next) => void {
   const { admission, observer } = authentication;
   return (socket, next) => {
     const admitted = async (): Promise<void> => {
-      await admission?.admitHandshake(socket.handshake);
+      await admission.admitHandshake(socket.handshake);
       await authenticate(authentication, socket).catch((error: unknown) => {
         throw refusalOf(error);
       });
-      admission?.admitUserSocket(socket);
+      admission.admitUserSocket(socket);
     };
     admitted().then(
       () => {
@@ -169,7 +172,7 @@ export function createWsAuthMiddleware(
         }
         const refusal =
           error instanceof HandshakeRefused ? error : internalError();
-        observer?.connectionRefused(refusal.reason);
+        observer.connectionRefused(refusal.reason);
         next(refusal);
       },
     );

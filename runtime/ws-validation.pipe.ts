@@ -198,7 +198,7 @@ function validationFailed(errors: ValidationError[]): RealtimeException {
  * forbidNonWhitelisted. Errors are RealtimeExceptions with a code and the
  * offending fields: Nest's stock ValidationPipe throws an HTTP
  * BadRequestException, which reaches socket clients as "Internal server error".
- * `@RealtimeGateway` applies it to every handler.
+ * `@RealtimeGateway` puts it on every `@MessageBody()` of the gateway.
  */
 @Injectable()
 export class RealtimeValidationPipe implements PipeTransform {
@@ -212,7 +212,7 @@ export class RealtimeValidationPipe implements PipeTransform {
     value: unknown,
     { metatype, type }: ArgumentMetadata,
   ): Promise<unknown> {
-    // Nest hands a pipe `@MessageBody()` as 'body', `@ConnectedSocket()` as 'custom'.
+    // Applied with `@UsePipes` instead, it also sees `@ConnectedSocket()` ('custom').
     if (type !== 'body' || !isDtoClass(metatype)) {
       return value;
     }

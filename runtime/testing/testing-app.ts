@@ -17,7 +17,7 @@ import {
   openTestClient,
   type TestClientOptions,
 } from './clients.js';
-import { TEST_JWT_SECRET, testTokenFor } from './tokens.js';
+import { TEST_AUTH_ENVIRONMENT, testTokenFor } from './tokens.js';
 
 export interface RealtimeTestingOptions {
   /**
@@ -61,15 +61,6 @@ export interface RealtimeTestingApp {
   /** Closes every client and the app, without the shutdown pause when no one is left to notify. */
   close(): Promise<void>;
 }
-
-/** What the test app verifies tokens with: the test secret, in HS256 mode. */
-const TEST_AUTH_ENVIRONMENT = {
-  REALTIME_AUTH: 'hs256',
-  JWT_SECRET: TEST_JWT_SECRET,
-  JWKS_URI: undefined,
-  JWT_ISSUER: undefined,
-  JWT_AUDIENCE: undefined,
-};
 
 function assertNoRealtimeModule(imports: RealtimeTestingOptions['imports']) {
   const declared = imports.some(

@@ -2,7 +2,7 @@ import type { ModuleMetadata } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { RealtimeModule } from '../realtime.module.js';
 import type { RealtimeModuleOptions } from '../realtime.options.js';
-import { TEST_JWT_SECRET } from './tokens.js';
+import { TEST_AUTH_ENVIRONMENT } from './tokens.js';
 
 /**
  * A compiled testing module with RealtimeModule, for unit tests of gateways
@@ -22,12 +22,7 @@ export function createRealtimeTestingModule(
     imports: [
       RealtimeModule.forRoot({
         ...realtime,
-        env: {
-          ...(realtime.env ?? process.env),
-          REALTIME_AUTH: 'hs256',
-          JWT_SECRET: TEST_JWT_SECRET,
-          JWKS_URI: undefined,
-        },
+        env: { ...(realtime.env ?? process.env), ...TEST_AUTH_ENVIRONMENT },
       }),
       ...imports,
     ],

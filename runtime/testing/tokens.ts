@@ -6,6 +6,18 @@ import { createHmac } from 'node:crypto';
  */
 export const TEST_JWT_SECRET = 'realtime-test-secret-not-used-anywhere-else';
 
+/**
+ * What test apps and modules verify tokens with, over the environment: the
+ * test secret in HS256 mode, whatever issuer, audience or JWKS it names.
+ */
+export const TEST_AUTH_ENVIRONMENT = {
+  REALTIME_AUTH: 'hs256',
+  JWT_SECRET: TEST_JWT_SECRET,
+  JWKS_URI: undefined,
+  JWT_ISSUER: undefined,
+  JWT_AUDIENCE: undefined,
+};
+
 /** Now, in the seconds JWT claims use. */
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
