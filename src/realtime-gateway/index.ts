@@ -1,50 +1,31 @@
-import { chain, Rule, SchematicContext, SchematicsException, Tree } from '@angular-devkit/schematics';
+import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
-import { FeatureName, parseFeatureName } from '../utils/feature-name';
-import { keepFormatted, loadHostFormatter, SourceFormatter } from '../utils/formatting';
-import { absolute, detectHostProject, HostProject } from '../utils/host-project';
+import { keepFormatted } from '../utils/formatting';
 import { addToModuleMetadata } from '../utils/module-metadata';
-import { findNearestModule, relativeImport } from '../utils/paths';
-import {
-  GATEWAY_TYPES,
-  GatewayType,
-  isGatewayType,
-  ProjectDefaults,
-  readProjectDefaults,
-} from '../utils/project-defaults';
-import { readRecordedFeatures, recordedFeatureType, recordFeature, RecordedFeature } from '../utils/generated-files';
+import { relativeImport } from '../utils/paths';
+import { recordFeature, RecordedFeature } from '../utils/generated-files';
 import { EventPlan, recordedEventPlans, renderRecordedEventDtos, replayEvents } from '../realtime-event/index';
 import { addFeatureDependencies } from '../utils/dependencies';
-import { configDirectory } from '../utils/realtime-config';
 import { followEjectedRuntime } from '../utils/runtime-location';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { isEarlierReleaseOutput } from '../utils/earlier-releases';
-import { renderTemplates, specFilter, withSpecFileSuffix } from '../utils/templates';
+import { renderTemplates, withSpecFileSuffix } from '../utils/templates';
 import { SpecKind, unmatchedSpecWarning } from '../utils/test-runner-patterns';
+import { FeaturePlan, featureTemplates, planFeature } from './plan';
 import { Schema as RealtimeGatewayOptions } from './schema';
 
-/** Everything the rules need, derived once from the options and the host tree. */
-interface GatewayPlan {
-  host: HostProject;
-  defaults: ProjectDefaults;
-  feature: FeatureName;
-  /** The feature's shape: which template folders render it. */
-  type: GatewayType;
-  namespace: string;
-  featureDir: string;
-  /** The app's owned realtime folder (`src/realtime`), whose options the e2e specs start the feature with. */
-  configDir: string;
-  e2eDir: string;
-  /** Module to register the feature module in; undefined with --skip-import. */
-  parentModule?: string;
-  /** The host's Prettier, so generated files match the host's style whatever the name's length. */
-  format?: SourceFormatter;
-  options: RealtimeGatewayOptions;
+/** Everything the rules need: the feature's plan and the events realtime-event added to it. */
+interface GatewayPlan extends FeaturePlan {
   /** realtime-upgrade: an edited file gets this release's version beside it (`<file>.new`). */
   offerBesideEdited?: boolean;
   /** The events realtime-event added to this feature earlier, replayed on every render. */
   events: EventPlan[];
+}
+
+function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
+  const plan = planFeature(tree, options);
+  return { ...plan, events: plan.recorded === undefined ? [] : recordedEventPlans(plan.host, plan.recorded) };
 }
 
 /**
@@ -107,118 +88,8 @@ function recordedOptions({ options, type, namespace }: GatewayPlan): RecordedFea
   };
 }
 
-function planGateway(tree: Tree, options: RealtimeGatewayOptions): GatewayPlan {
-  const type = parseGatewayType(options.type);
-  const host = detectHostProject(tree, options);
-  // The Nest CLI passes a name of digits as a number; it is refused as the string it was typed as.
-  const feature = parseFeatureName(options.name === undefined ? undefined : String(options.name), options.path);
-  const parentDir = posix.join(host.sourceRoot, feature.directory);
-  const featureDir = options.flat ? parentDir : posix.join(parentDir, feature.fileName);
-  const parentModule = options.skipImport
-    ? undefined
-    : options.module
-      ? resolveModuleOption(tree, host, options.module)
-      : findNearestModule(tree, parentDir, host.sourceRoot);
-  const defaults = readProjectDefaults(tree);
-  const recorded = readRecordedFeatures(tree).find(
-    (candidate) => candidate.project === options.project && recordedFolder(host, candidate) === featureDir,
-  );
-  return {
-    host,
-    defaults,
-    feature,
-    events: recorded === undefined ? [] : recordedEventPlans(host, recorded),
-    type: featureType(tree, featureDir, type) ?? defaults.gatewayType,
-    namespace: normalizeNamespace(options.namespace ?? `${defaults.namespacePrefix}/${feature.fileName}`),
-    featureDir,
-    configDir: configDirectory(host),
-    e2eDir: posix.join(host.projectRoot, 'test'),
-    parentModule,
-    // The Nest and schematics CLIs run schematics from the workspace root.
-    format: loadHostFormatter(process.cwd()),
-    options,
-  };
-}
-
-/** The folder a recorded feature lives in, as planGateway places it. */
-function recordedFolder(host: HostProject, recorded: RecordedFeature): string {
-  const name = parseFeatureName(recorded.name, recorded.path);
-  const parentDir = posix.join(host.sourceRoot, name.directory);
-  return recorded.flat ? parentDir : posix.join(parentDir, name.fileName);
-}
-
-/** `--type` as given, checked before anything is written (the upgrade passes what nest-realtime.json records). */
-function parseGatewayType(type: unknown): GatewayType | undefined {
-  if (type === undefined || isGatewayType(type)) {
-    return type;
-  }
-  throw new SchematicsException(
-    `--type "${String(type)}" is not a gateway type: use one of ${GATEWAY_TYPES.join(', ')} ` +
-      '(chat: rooms and messages; push: server-to-user notifications; blank: one example event).',
-  );
-}
-
-/**
- * The type of a feature generated before keeps: run again without --type, `nest g realtime-gateway alerts`
- * updates the push feature it is; with another --type it is refused, since rendering chat over a push
- * feature would replace the files nobody edited and leave the others behind.
- */
-function featureType(tree: Tree, featureDir: string, requested: GatewayType | undefined): GatewayType | undefined {
-  const recorded = recordedFeatureType(tree, featureDir);
-  if (recorded !== undefined && requested !== undefined && requested !== recorded) {
-    throw new SchematicsException(
-      `${featureDir} holds a ${recorded} feature (nest-realtime.json "features"), so --type ${requested} would ` +
-        `overwrite it. Generate the ${requested} feature under another name, or delete ${featureDir} and its record first.`,
-    );
-  }
-  return requested ?? recorded;
-}
-
-function resolveModuleOption(tree: Tree, host: HostProject, module: string): string {
-  const candidates = [absolute(module), absolute(posix.join(host.sourceRoot, module))].flatMap((path) =>
-    path.endsWith('.ts') ? [path] : [path, `${path}.ts`, `${path}.module.ts`],
-  );
-  const found = candidates.find((path) => tree.exists(path));
-  if (!found) {
-    throw new SchematicsException(`--module "${module}" does not exist (looked for ${candidates.join(', ')}).`);
-  }
-  return found;
-}
-
-function normalizeNamespace(namespace: string): string {
-  const trimmed = namespace.trim().replace(/^\/+/, '');
-  if (!/^[A-Za-z0-9][A-Za-z0-9_\-/]*$/.test(trimmed) || trimmed.includes('//')) {
-    throw new SchematicsException(
-      `--namespace "${namespace}" is not a valid Socket.IO namespace: use letters, digits, "-", "_" and "/" ` +
-        '(e.g. chat or /admin/chat).',
-    );
-  }
-  return `/${trimmed.replace(/\/+$/, '')}`;
-}
-
-/**
- * Template folders of each type. Chat keeps the folders it always had: earlier releases' outputs
- * (`templates/earlier-releases.json`) are keyed by these paths.
- */
-const TEMPLATE_FOLDERS: Record<GatewayType, { feature: string; e2e: string }> = {
-  chat: { feature: 'realtime-gateway/feature', e2e: 'realtime-gateway/e2e' },
-  push: { feature: 'realtime-gateway/push/feature', e2e: 'realtime-gateway/push/e2e' },
-  blank: { feature: 'realtime-gateway/blank/feature', e2e: 'realtime-gateway/blank/e2e' },
-};
-
 function renderFeature(plan: GatewayPlan): Rule {
-  const { host, feature, featureDir, configDir, e2eDir } = plan;
-  const data = {
-    ...feature,
-    namespace: plan.namespace,
-    importExtension: host.importExtension,
-    configImport: relativeImport(`${featureDir}/index.ts`, configDir),
-  };
-  const e2eData = {
-    ...data,
-    featureImport: relativeImport(`${e2eDir}/index.ts`, featureDir),
-    configImport: relativeImport(`${e2eDir}/index.ts`, configDir),
-  };
+  const { host, feature } = plan;
   // A feature generated before files were recorded: recognised when it is an earlier release's output for it.
   const isEarlierOutput = (template: string, content: string) =>
     isEarlierReleaseOutput(template, content, {
@@ -227,31 +98,18 @@ function renderFeature(plan: GatewayPlan): Rule {
       propertyName: feature.propertyName,
       corsOriginsEnv: plan.defaults.corsOriginsEnv,
     });
-  const folders = TEMPLATE_FOLDERS[plan.type];
-  const render = (
-    templateDir: string,
-    targetDir: string,
-    templateData: Record<string, unknown>,
-    include = specFilter(plan.options.spec),
-  ) =>
-    renderTemplates({
-      templateDir,
-      targetDir,
-      data: templateData,
-      force: plan.options.force,
-      include,
-      format: plan.format,
-      specFileSuffix: host.specFileSuffix,
-      isEarlierOutput,
-      offerBesideEdited: plan.offerBesideEdited,
-      transform: async (path, content, tree) =>
-        followEjectedRuntime(host, plan.format)(path, await replayEvents(plan.events, path, content), tree),
-    });
-  const rules = [render(folders.feature, featureDir, data)];
-  if (plan.options.spec !== false) {
-    rules.push(render(folders.e2e, e2eDir, e2eData));
-  }
-  return chain(rules);
+  return chain(
+    featureTemplates(plan).map((templates) =>
+      renderTemplates({
+        ...templates,
+        force: plan.options.force,
+        isEarlierOutput,
+        offerBesideEdited: plan.offerBesideEdited,
+        transform: async (path, content, tree) =>
+          followEjectedRuntime(host, plan.format)(path, await replayEvents(plan.events, path, content), tree),
+      }),
+    ),
+  );
 }
 
 /** Tells the user when the host's test runner would not pick up the specs just generated. */

@@ -1,9 +1,8 @@
 import { Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { readRecordedFeatures, RecordedFeature } from './generated-files';
-import { HostProject } from './host-project';
+import { CONFIG_FOLDER as KIT_FOLDER, HostProject } from './host-project';
 import { findDecoratorMetadata, findProperty } from './module-metadata';
-import { CONFIG_FOLDER as KIT_FOLDER } from './realtime-config';
 import { ts } from './typescript';
 
 /**

@@ -7,7 +7,11 @@ import { formatWithPrettier, FormatRequest, loadPrettier, prettierVersion, resol
 export { FORMAT_CACHE_MAX_ENTRIES, FORMAT_CACHE_VARIABLE } from './format-cache';
 
 /** Formats one generated file; resolves to the content unchanged when it cannot. */
-export type SourceFormatter = (treePath: string, content: string) => Promise<string>;
+export interface SourceFormatter {
+  (treePath: string, content: string): Promise<string>;
+  /** Starts formatting the file now, without waiting: the next call for the same file and content gets it. */
+  prefetch?: (treePath: string, content: string) => void;
+}
 
 /**
  * The host app's own Prettier, with the host's own config, when the app has Prettier installed (fresh Nest
@@ -18,7 +22,8 @@ export type SourceFormatter = (treePath: string, content: string) => Promise<str
  * Prettier runs in a worker thread, started by the first call (the schematic's entry makes that call before
  * loading the schematic, see collection.ts): loading Prettier and its TypeScript plugin takes about as long
  * as loading the schematic's own modules, and the two then happen side by side. Results are cached (see
- * FormatCache), so a file rendered again as it was formats without Prettier's work.
+ * FormatCache), so a file rendered again as it was formats without Prettier's work. A schematic can also ask
+ * early (`prefetch`, see prefetchFormatting) and take the answer when it writes the file.
  *
  * @example
  * const format = loadHostFormatter(process.cwd());
@@ -31,7 +36,35 @@ export function loadHostFormatter(workspaceRoot: string): SourceFormatter | unde
   }
   const cache = FormatCache.in(workspaceRoot, prettierVersion(prettierEntry), true) !== undefined;
   const format = hostPrettier(prettierEntry);
-  return (treePath, content) => format({ workspaceRoot, treePath, content, cache });
+  const request = (treePath: string, content: string): FormatRequest => ({ workspaceRoot, treePath, content, cache });
+  return Object.assign(
+    (treePath: string, content: string) =>
+      takePrefetched(request(treePath, content)) ?? format(request(treePath, content)),
+    {
+      prefetch: (treePath: string, content: string) => prefetch(request(treePath, content), format),
+    },
+  );
+}
+
+/** Answers asked for early and not taken yet, by request; the oldest go beyond the bound (a failed run's). */
+const prefetched = new Map<string, Promise<string>>();
+const PREFETCHED_MAX = 100;
+
+function prefetch(request: FormatRequest, format: (request: FormatRequest) => Promise<string>): void {
+  const answer = format(request);
+  // Handled when taken; one never taken must not surface as an unhandled rejection.
+  answer.catch(() => undefined);
+  prefetched.set(JSON.stringify(request), answer);
+  if (prefetched.size > PREFETCHED_MAX) {
+    prefetched.delete(prefetched.keys().next().value as string);
+  }
+}
+
+function takePrefetched(request: FormatRequest): Promise<string> | undefined {
+  const key = JSON.stringify(request);
+  const answer = prefetched.get(key);
+  prefetched.delete(key);
+  return answer;
 }
 
 /** The compiled worker; running from the TypeScript sources (our unit tests), Prettier runs in process. */

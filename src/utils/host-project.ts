@@ -1,5 +1,6 @@
 import { normalize, dirname as devkitDirname } from '@angular-devkit/core';
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
+import { posix } from 'node:path';
 
 /** Nest majors whose freshly scaffolded apps we generate for and test against. */
 export const SUPPORTED_NEST_MAJORS = [11, 12] as const;
@@ -128,6 +129,13 @@ export function detectHostProject(tree: Tree, options: HostProjectOptions = {}):
 }
 
 /** What the Nest CLI and its schematics end spec files in unless told otherwise. */
+/** Folder below the source root of what the app owns of its realtime setup: its options and auth policy. */
+export const CONFIG_FOLDER = 'realtime';
+
+export function configDirectory(host: HostProject): string {
+  return posix.join(host.sourceRoot, CONFIG_FOLDER);
+}
+
 export const DEFAULT_SPEC_FILE_SUFFIX = 'spec';
 
 function validSpecFileSuffix(suffix: unknown): string {

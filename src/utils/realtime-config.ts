@@ -3,7 +3,7 @@ import { insertImport } from '@schematics/angular/utility/ast-utils';
 import { applyToUpdateRecorder } from '@schematics/angular/utility/change';
 import { posix } from 'node:path';
 import { keepFormatted, SourceFormatter } from './formatting';
-import { HostProject } from './host-project';
+import { configDirectory, HostProject } from './host-project';
 import {
   ensureRealtimeAdapter,
   ensureShutdownHooks,
@@ -24,19 +24,12 @@ import { renderTemplates } from './templates';
 /** The package whose runtime generated code imports. */
 export const RUNTIME_PACKAGE = 'nest-realtime';
 
-/** Folder below the source root of what the app owns of its realtime setup: its options and auth policy. */
-export const CONFIG_FOLDER = 'realtime';
-
 /** The owned file that holds the options RealtimeModule.forRoot receives, and the const it exports. */
 export const OPTIONS_FILE = 'realtime.options.ts';
 export const OPTIONS_CONST = 'realtimeOptions';
 
 /** What the root module imports: the runtime, configured by the app's own options. */
 export const REALTIME_MODULE_ENTRY = `RealtimeModule.forRoot(${OPTIONS_CONST})`;
-
-export function configDirectory(host: HostProject): string {
-  return posix.join(host.sourceRoot, CONFIG_FOLDER);
-}
 
 export interface RealtimeConfigOptions {
   host: HostProject;

@@ -63,22 +63,9 @@ export interface RenderTemplatesOptions {
 export function renderTemplates(options: RenderTemplatesOptions): Rule {
   return async (tree: Tree, context: SchematicContext) => {
     const written = new Map<string, string>();
-    const sourceDir = isAbsolute(options.templateDir) ? options.templateDir : join(TEMPLATES_ROOT, options.templateDir);
-    for (const templatePath of listTemplates(sourceDir)) {
-      const templateName = relative(sourceDir, templatePath)
-        .split('\\')
-        .join('/')
-        .replace(/\.ejs$/, '');
-      const outputName = templateName.replace(/__name__/g, options.data.fileName ?? '__name__');
-      if (options.include && !options.include(outputName)) {
-        continue;
-      }
-      const path = `${options.targetDir}/${withSpecFileSuffix(outputName, options.specFileSuffix)}`;
-      const template = readFileSync(templatePath, 'utf-8');
+    for (const { templateName, path, render } of templateFiles(options)) {
       const generate = async (data: Record<string, unknown>) => {
-        const rendered = templatePath.endsWith(EJS)
-          ? render(template, data, { filename: templatePath })
-          : (options.adapt?.(outputName, template, data) ?? template);
+        const rendered = render(data);
         const formatted = options.format ? await formatOrKeep(options.format, path, rendered, context) : rendered;
         return options.transform ? options.transform(path, formatted, tree) : formatted;
       };
@@ -104,6 +91,60 @@ export function renderTemplates(options: RenderTemplatesOptions): Rule {
     }
     recordGeneratedFiles(tree, written);
   };
+}
+
+/**
+ * Starts formatting what renderTemplates will render with the same options, without waiting for it: the
+ * host's Prettier works on it in its thread while the schematic loads and runs the rest, and renderTemplates
+ * takes the answers (see loadHostFormatter). Nothing is written; a failure is left for renderTemplates to
+ * report.
+ *
+ * @example
+ * prefetchFormatting({ templateDir: 'realtime-gateway/feature', targetDir: '/src/chat', data, format });
+ */
+export function prefetchFormatting(options: RenderTemplatesOptions): void {
+  const prefetch = options.format?.prefetch;
+  if (prefetch === undefined) {
+    return;
+  }
+  for (const { path, render } of templateFiles(options)) {
+    prefetch(path, render(options.data));
+  }
+}
+
+interface TemplateFile {
+  /** Its path below the template folder, without `.ejs` (`__name__.gateway.ts`). */
+  templateName: string;
+  /** Where it is written in the tree. */
+  path: string;
+  /** Its content for the given data, unformatted. */
+  render(data: Record<string, unknown>): string;
+}
+
+/** The templates of `options.templateDir` that `options.include` keeps, each with where it goes. */
+function templateFiles(options: RenderTemplatesOptions): TemplateFile[] {
+  const sourceDir = isAbsolute(options.templateDir) ? options.templateDir : join(TEMPLATES_ROOT, options.templateDir);
+  return listTemplates(sourceDir).flatMap((templatePath) => {
+    const templateName = relative(sourceDir, templatePath)
+      .split('\\')
+      .join('/')
+      .replace(/\.ejs$/, '');
+    const outputName = templateName.replace(/__name__/g, options.data.fileName ?? '__name__');
+    if (options.include && !options.include(outputName)) {
+      return [];
+    }
+    const template = readFileSync(templatePath, 'utf-8');
+    return [
+      {
+        templateName,
+        path: `${options.targetDir}/${withSpecFileSuffix(outputName, options.specFileSuffix)}`,
+        render: (data: Record<string, unknown>) =>
+          templatePath.endsWith(EJS)
+            ? render(template, data, { filename: templatePath })
+            : (options.adapt?.(outputName, template, data) ?? template),
+      },
+    ];
+  });
 }
 
 /**

@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FORMAT_CACHE_MAX_ENTRIES, FORMAT_CACHE_VARIABLE, loadHostFormatter } from '../../src/utils/formatting';
@@ -53,6 +62,22 @@ describe('loadHostFormatter', () => {
       expect(await loadHostFormatter(root)!('/src/a.ts', source)).toBe('from the cache');
       expect(await loadHostFormatter(root)!('/src/b.ts', source)).toBe("export const a = { b: 'c' };\n");
       expect(await loadHostFormatter(root)!('/src/a.ts', `${source}\n`)).toBe("export const a = { b: 'c' };\n");
+    });
+
+    it('hands a prefetched file to the next call for the same file and content, once', async () => {
+      const format = loadHostFormatter(root)!;
+      format.prefetch!('/src/a.ts', source);
+      // The prefetch alone formats the file, and caches it.
+      const cached = () => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((name) => !name.endsWith('.tmp')) : []);
+      while (cached().length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const [entry] = cached();
+      writeFileSync(join(cacheDir, entry), 'from the cache');
+      // The early answer, not a new one (which the planted entry would give) ...
+      expect(await format('/src/a.ts', source)).toBe("export const a = { b: 'c' };\n");
+      // ... taken once: asked again, the file goes to Prettier and its cache as any file does.
+      expect(await format('/src/a.ts', source)).toBe('from the cache');
     });
 
     it('keeps the most recently used entries, up to its bound', async () => {
