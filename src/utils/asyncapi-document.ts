@@ -6,7 +6,7 @@ import { HostProject, ModuleSystem } from './host-project';
 import { findRootModule } from './main-file';
 import { relativeImport } from './paths';
 import { followEjectedRuntime } from './runtime-location';
-import { renderTemplates, withSpecFileSuffix } from './templates';
+import { renderTemplates, RenderTemplatesOptions, withSpecFileSuffix } from './templates';
 import { SpecKind, unmatchedSpecWarning } from './test-runner-patterns';
 
 /** The npm script that writes the document: `npm run asyncapi`. */
@@ -60,8 +60,8 @@ export function asyncApiOutputPath(host: HostProject): string {
 export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
   return (tree: Tree, context: SchematicContext) => {
     const { host } = options;
-    const rootModule = findRootModule(tree, host.mainPath);
-    if (rootModule === undefined) {
+    const templates = asyncApiTemplates(tree, options);
+    if (templates === undefined) {
       context.logger.warn(
         `Could not tell which module ${host.mainPath} boots (no \`NestFactory.create(<Module>)\` with the module ` +
           `imported from a file of the app), so the AsyncAPI document entry (${ASYNCAPI_ENTRY}.ts), its e2e spec ` +
@@ -70,49 +70,69 @@ export function addAsyncApiDocument(options: AsyncApiDocumentOptions): Rule {
       );
       return;
     }
-    const e2eDir = posix.join(host.projectRoot, 'test');
-    const followRuntime = followEjectedRuntime(host, options.format);
-    const shared = {
-      importExtension: host.importExtension,
-      esm: host.moduleSystem === ModuleSystem.Esm,
-      scriptName: ASYNCAPI_SCRIPT,
-      outputPath: asyncApiOutputPath(host),
-    };
-    const fromFile = (file: string) => ({
-      ...shared,
-      rootModule: rootModule.className,
-      rootModuleImport: relativeImport(file, rootModule.path, host.importExtension),
-    });
-    const rules = [
-      renderTemplates({
-        templateDir: 'realtime-asyncapi/entry',
-        targetDir: host.sourceRoot,
-        data: fromFile(posix.join(host.sourceRoot, `${ASYNCAPI_ENTRY}.ts`)),
-        force: options.force,
-        format: options.format,
-        offerBesideEdited: options.offerBesideEdited,
-        transform: followRuntime,
-      }),
-      addAsyncApiScript(host),
-    ];
-    // By spec: false, not specFilter, which keeps e2e specs (they end in -spec.ts, not .spec.ts).
-    if (options.spec !== false) {
+    const rules = [renderTemplates(templates.entry), addAsyncApiScript(host)];
+    if (templates.e2e !== undefined) {
       rules.push(
-        renderTemplates({
-          templateDir: 'realtime-asyncapi/e2e',
-          targetDir: e2eDir,
-          data: fromFile(posix.join(e2eDir, E2E_SPEC)),
-          force: options.force,
-          format: options.format,
-          specFileSuffix: host.specFileSuffix,
-          offerBesideEdited: options.offerBesideEdited,
-          transform: followRuntime,
-        }),
-        warnAboutUnmatchedE2eSpec(host, posix.join(e2eDir, withSpecFileSuffix(E2E_SPEC, host.specFileSuffix))),
+        renderTemplates(templates.e2e),
+        warnAboutUnmatchedE2eSpec(
+          host,
+          posix.join(templates.e2e.targetDir, withSpecFileSuffix(E2E_SPEC, host.specFileSuffix)),
+        ),
       );
     }
     return chain(rules);
   };
+}
+
+/**
+ * What addAsyncApiDocument renders, and how: the entry file, and its e2e spec unless `spec` is false.
+ * Undefined when main.ts does not say which module it boots.
+ */
+export function asyncApiTemplates(
+  tree: Tree,
+  options: AsyncApiDocumentOptions,
+): { entry: RenderTemplatesOptions; e2e?: RenderTemplatesOptions } | undefined {
+  const { host } = options;
+  const rootModule = findRootModule(tree, host.mainPath);
+  if (rootModule === undefined) {
+    return undefined;
+  }
+  const e2eDir = posix.join(host.projectRoot, 'test');
+  const shared = {
+    importExtension: host.importExtension,
+    esm: host.moduleSystem === ModuleSystem.Esm,
+    scriptName: ASYNCAPI_SCRIPT,
+    outputPath: asyncApiOutputPath(host),
+  };
+  const fromFile = (file: string) => ({
+    ...shared,
+    rootModule: rootModule.className,
+    rootModuleImport: relativeImport(file, rootModule.path, host.importExtension),
+  });
+  const common = {
+    force: options.force,
+    format: options.format,
+    offerBesideEdited: options.offerBesideEdited,
+    transform: followEjectedRuntime(host, options.format),
+  };
+  const entry = {
+    templateDir: 'realtime-asyncapi/entry',
+    targetDir: host.sourceRoot,
+    data: fromFile(posix.join(host.sourceRoot, `${ASYNCAPI_ENTRY}.ts`)),
+    ...common,
+  };
+  // By spec: false, not specFilter, which keeps e2e specs (they end in -spec.ts, not .spec.ts).
+  if (options.spec === false) {
+    return { entry };
+  }
+  const e2e = {
+    templateDir: 'realtime-asyncapi/e2e',
+    targetDir: e2eDir,
+    data: fromFile(posix.join(e2eDir, E2E_SPEC)),
+    specFileSuffix: host.specFileSuffix,
+    ...common,
+  };
+  return { entry, e2e };
 }
 
 /** Adds the `asyncapi` script to package.json; an `asyncapi` script of the team's own is kept, with a hint. */

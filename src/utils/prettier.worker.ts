@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { formatWithPrettier, FormatRequest, loadPrettier } from './prettier-format';
+import { FASTER_PARSER, formatWithPrettier, FormatRequest, loadPrettier } from './prettier-format';
 
 /**
  * The host's Prettier in a worker thread (see loadHostFormatter): loaded, with its TypeScript plugin, as soon
@@ -7,7 +7,7 @@ import { formatWithPrettier, FormatRequest, loadPrettier } from './prettier-form
  */
 const prettier = loadPrettier((workerData as { prettierEntry: string }).prettierEntry);
 // Prettier loads its core and a language's plugin on first use: this first use is the warm-up.
-prettier.format('export {};\n', { parser: 'typescript' }).catch(() => undefined);
+prettier.format('export {};\n', { parser: FASTER_PARSER }).catch(() => undefined);
 
 parentPort?.on('message', ({ id, request }: { id: number; request: FormatRequest }) => {
   formatWithPrettier(prettier, request).then(

@@ -19,7 +19,7 @@ import { ejectedRuntime, followEjectedRuntime, runtimeSpecifier } from './runtim
 import { readSourceFile, ts } from './typescript';
 import { relativeImport } from './paths';
 import { ADAPTERS, AUTH_MODES, ProjectDefaults } from './project-defaults';
-import { renderTemplates } from './templates';
+import { renderTemplates, RenderTemplatesOptions } from './templates';
 
 /** The package whose runtime generated code imports. */
 export const RUNTIME_PACKAGE = 'nest-realtime';
@@ -48,6 +48,11 @@ export interface RealtimeConfigOptions {
  * `renderTemplates` describes, so every schematic can call this safely.
  */
 export function renderRealtimeConfig(options: RealtimeConfigOptions): Rule {
+  return (tree: Tree) => renderTemplates(realtimeConfigTemplates(tree, options));
+}
+
+/** What renderRealtimeConfig renders, and how. */
+export function realtimeConfigTemplates(tree: Tree, options: RealtimeConfigOptions): RenderTemplatesOptions {
   const data = (defaults: ProjectDefaults) => ({
     importExtension: options.host.importExtension,
     auth: defaults.auth,
@@ -55,19 +60,17 @@ export function renderRealtimeConfig(options: RealtimeConfigOptions): Rule {
     corsOriginsEnv: defaults.corsOriginsEnv,
     metrics: defaults.metrics,
   });
-  return (tree: Tree) => {
-    const rootModule = findRootModule(tree, options.host.mainPath);
-    const rootModuleFile = rootModule ? posix.basename(rootModule.path) : 'the root module';
-    return renderTemplates({
-      templateDir: 'realtime-config',
-      targetDir: configDirectory(options.host),
-      data: { ...data(options.defaults), rootModuleFile },
-      previousData: options.previousDefaults && { ...data(options.previousDefaults), rootModuleFile },
-      force: options.force,
-      format: options.format,
-      offerBesideEdited: options.offerBesideEdited,
-      transform: followEjectedRuntime(options.host, options.format),
-    });
+  const rootModule = findRootModule(tree, options.host.mainPath);
+  const rootModuleFile = rootModule ? posix.basename(rootModule.path) : 'the root module';
+  return {
+    templateDir: 'realtime-config',
+    targetDir: configDirectory(options.host),
+    data: { ...data(options.defaults), rootModuleFile },
+    previousData: options.previousDefaults && { ...data(options.previousDefaults), rootModuleFile },
+    force: options.force,
+    format: options.format,
+    offerBesideEdited: options.offerBesideEdited,
+    transform: followEjectedRuntime(options.host, options.format),
   };
 }
 

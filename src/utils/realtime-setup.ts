@@ -1,11 +1,17 @@
 import { chain, Rule, Tree } from '@angular-devkit/schematics';
-import { addAsyncApiDocument } from './asyncapi-document';
+import { addAsyncApiDocument, asyncApiTemplates } from './asyncapi-document';
 import { addRealtimeDependencies } from './dependencies';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
 import { ProjectDefaults, writeProjectDefaults } from './project-defaults';
 import { pendingMigrations, recordAppVersion } from '../realtime-upgrade/migrations';
-import { bootstrapRealtime, registerRealtimeModule, renderRealtimeConfig } from './realtime-config';
+import {
+  bootstrapRealtime,
+  realtimeConfigTemplates,
+  registerRealtimeModule,
+  renderRealtimeConfig,
+} from './realtime-config';
+import { prefetchFormatting } from './templates';
 
 export interface RealtimeSetupOptions {
   host: HostProject;
@@ -33,25 +39,33 @@ export interface RealtimeSetupOptions {
  */
 export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
   const { host, defaults } = options;
+  const config = {
+    host,
+    defaults,
+    previousDefaults: options.previousDefaults,
+    force: options.force,
+    format: options.format,
+    offerBesideEdited: options.offerBesideEdited,
+  };
+  const asyncApi = {
+    host,
+    spec: options.spec,
+    force: options.force,
+    format: options.format,
+    offerBesideEdited: options.offerBesideEdited,
+  };
   return chain([
+    // The owned files, handed to the host's Prettier now: formatted while the rules before them run.
+    (tree: Tree) => {
+      prefetchFormatting(realtimeConfigTemplates(tree, config));
+      const document = asyncApiTemplates(tree, asyncApi);
+      [document?.entry, document?.e2e].forEach((templates) => templates && prefetchFormatting(templates));
+    },
     addRealtimeDependencies({ nestMajor: host.nestMajor, skipInstall: options.skipInstall }),
-    renderRealtimeConfig({
-      host,
-      defaults,
-      previousDefaults: options.previousDefaults,
-      force: options.force,
-      format: options.format,
-      offerBesideEdited: options.offerBesideEdited,
-    }),
+    renderRealtimeConfig(config),
     registerRealtimeModule(host, options.format),
     bootstrapRealtime(host),
-    addAsyncApiDocument({
-      host,
-      spec: options.spec,
-      force: options.force,
-      format: options.format,
-      offerBesideEdited: options.offerBesideEdited,
-    }),
+    addAsyncApiDocument(asyncApi),
     (tree: Tree) => writeProjectDefaults(tree, defaults),
     // An app set up (or already upgraded) by this release has had its migrations.
     (tree: Tree) => {
