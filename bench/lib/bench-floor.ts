@@ -1,6 +1,7 @@
 // The bench's Nest bare-handler floor (bench/lib/floor-app.mjs copies this file beside the floor's gateway):
-// what @RealtimeGateway's class-level guard, pipe and filter do for a handler, as plain calls that the
-// floor's sendMessage makes by hand, and the class decorator that takes those enhancers off sendMessage.
+// what @RealtimeGateway's class-level guard and filter and the validation pipe it puts on every
+// `@MessageBody()` do for a handler, as plain calls that the floor's sendMessage makes by hand, and the class
+// decorator that takes the class-level enhancers off sendMessage (which has no `@MessageBody()`).
 import 'reflect-metadata';
 import { HttpException, HttpStatus, Inject } from '@nestjs/common';
 import {
@@ -16,12 +17,12 @@ import {
 
 export { SubscribeMessage as FloorSubscribeMessage } from '@nestjs/websockets';
 
-// Nest's metadata keys of @UseFilters, @UseGuards and @UsePipes (@nestjs/common/constants), with the one
-// enhancer @RealtimeGateway puts under each: the floor's hand-written calls stand for exactly these.
+// Nest's metadata keys of @UseFilters and @UseGuards (@nestjs/common/constants), with the one enhancer
+// @RealtimeGateway puts under each: the floor's hand-written calls stand for exactly these (and floorPipe for
+// the pipe on each `@MessageBody()`).
 const CLASS_ENHANCERS: ReadonlyArray<[key: string, enhancer: unknown]> = [
   ['__exceptionFilters__', WsExceptionsFilter],
   ['__guards__', WsAuthGuard],
-  ['__pipes__', RealtimeValidationPipe],
 ];
 // What @SubscribeMessage records on a handler (MESSAGE_METADATA of @nestjs/websockets).
 const MESSAGE_METADATA = 'message';
@@ -41,8 +42,7 @@ function nameOf(enhancer: unknown): string {
 
 /**
  * `@FloorGateway(RealtimeGateway({ … }))`: the gateway as @RealtimeGateway makes it, except that its
- * class-level filter, guard and pipe move onto every handler but sendMessage, which keep working as
- * generated. The gateway also gets the app's RealtimeSettings, for the pipe sendMessage runs by hand.
+ * class-level filter and guard move onto every handler but sendMessage, which keep working as generated. The gateway also gets the app's RealtimeSettings, for the pipe sendMessage runs by hand.
  */
 export function FloorGateway(realtimeGateway: (target: never) => void) {
   return (target: Function): void => {

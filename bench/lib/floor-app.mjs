@@ -31,14 +31,12 @@ const FLOOR_SUPPORT_NAMES = ['FloorGateway', 'FloorSubscribeMessage', 'floorFilt
 // What WsAuthGuard refuses, each with one throw; floorGuard (bench-floor.ts) makes the same two checks.
 const GUARD = join('runtime', 'ws-auth.guard.ts');
 const GUARD_REFUSALS = ['Unauthorized: not authenticated', 'Unauthorized: token expired'];
-// The class-level enhancers @RealtimeGateway applies (runtime/realtime.gateway.ts); the floor's sendMessage
-// does without them, and its hand-written calls stand for exactly these.
+// The class-level enhancers @RealtimeGateway applies (runtime/realtime.gateway.ts), and the pipe it puts on
+// every `@MessageBody()` (validateMessageBodies); the floor's sendMessage does without them, and its
+// hand-written calls stand for exactly these.
 const REALTIME_GATEWAY = join('runtime', 'realtime.gateway.ts');
-const CLASS_ENHANCERS = [
-  'UseFilters(WsExceptionsFilter)',
-  'UseGuards(WsAuthGuard)',
-  'UsePipes(RealtimeValidationPipe)',
-];
+const CLASS_ENHANCERS = ['UseFilters(WsExceptionsFilter)', 'UseGuards(WsAuthGuard)'];
+const BODY_PIPE = /pipes: \[RealtimeValidationPipe, \.\.\.\(argument\.pipes \?\? \[\]\)\]/;
 
 class UnexpectedShape extends Error {}
 
@@ -69,8 +67,8 @@ function expect(condition, what) {
  * The floor's gateway source from the generated one. Text edits at the positions the TypeScript parser
  * gives, so everything not rewritten stays as generated:
  * - the class decorator `@RealtimeGateway({ … })` becomes `@FloorGateway(RealtimeGateway({ … }))`, which
- *   moves the class-level filter, guard and pipe onto every other handler (they keep working as generated;
- *   the load's clients join their rooms through joinRoom);
+ *   moves the class-level filter and guard onto every other handler (they keep working as generated, with
+ *   the pipe on their `@MessageBody()`; the load's clients join their rooms through joinRoom);
  * - sendMessage becomes `@FloorSubscribeMessage('sendMessage') async sendMessage(client, payload)`, Nest's
  *   own decorator, with floorGuard, floorPipe and floorFilter (bench-floor.ts) around the generated body;
  * - an import of those from `./bench-floor` (with the gateway's own relative-import extension).
@@ -153,12 +151,13 @@ function assertEnhancersMirrored(packageDir) {
     );
   }
   const gatewayPath = join(packageDir, REALTIME_GATEWAY);
-  const applied =
-    readFileSync(gatewayPath, 'utf-8').match(/\bUse(?:Filters|Guards|Pipes|Interceptors)\([^)]*\)/g) ?? [];
-  if (applied.join() !== CLASS_ENHANCERS.join()) {
+  const gateway = readFileSync(gatewayPath, 'utf-8');
+  const applied = gateway.match(/\bUse(?:Filters|Guards|Pipes|Interceptors)\([^)]*\)/g) ?? [];
+  if (applied.join() !== CLASS_ENHANCERS.join() || !BODY_PIPE.test(gateway)) {
     throw new Error(
       `${gatewayPath} (from ${REALTIME_GATEWAY}) applies ${applied.join(', ')}, where the Nest floor's sendMessage ` +
-        `stands for ${CLASS_ENHANCERS.join(', ')}: update bench/lib/bench-floor.ts and bench/lib/floor-app.mjs.`,
+        `stands for ${CLASS_ENHANCERS.join(', ')} and RealtimeValidationPipe first on each @MessageBody(): update ` +
+        'bench/lib/bench-floor.ts and bench/lib/floor-app.mjs.',
     );
   }
 }
