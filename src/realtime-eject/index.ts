@@ -7,6 +7,7 @@ import {
   InstallBehavior,
 } from '@schematics/angular/utility/dependency';
 import { JSONFile } from '@schematics/angular/utility/json-file';
+import { keepTrailingNewline } from '../utils/dependencies';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
@@ -157,6 +158,7 @@ function ownRuntimeDependencies(skipInstall: boolean): Rule {
   const versions = { ...manifest.peerDependencies, ...manifest.dependencies };
   const install = skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
   return (tree: Tree) => {
+    const original = tree.read('/package.json');
     const existing = getDependency(tree, RUNTIME_PACKAGE);
     if (existing?.type === DependencyType.Default) {
       new JSONFile(tree, '/package.json').remove([existing.type, RUNTIME_PACKAGE]);
@@ -174,6 +176,7 @@ function ownRuntimeDependencies(skipInstall: boolean): Rule {
             existing: ExistingBehavior.Skip,
           }),
         ),
+      keepTrailingNewline('/package.json', original),
     ]);
   };
 }

@@ -128,7 +128,7 @@ function runtimeInDependencies(packageJsonPath: string, install: InstallBehavior
  * emitter publishes from processes without sockets (workers, cron jobs) through `@socket.io/redis-emitter`,
  * which speaks the pub/sub adapter's protocol.
  */
-export const FEATURE_DEPENDENCIES: Record<GatewayType, Record<string, string>> = {
+const FEATURE_DEPENDENCIES: Record<GatewayType, Record<string, string>> = {
   chat: {},
   push: { '@socket.io/redis-emitter': '^5.1.0' },
   blank: {},
@@ -158,7 +158,7 @@ export function addFeatureDependencies(options: {
 }
 
 /** addDependency rewrites package.json without its final newline; put it back when the file had one. */
-function keepTrailingNewline(path: string, original: Buffer | null): Rule {
+export function keepTrailingNewline(path: string, original: Buffer | null): Rule {
   return (tree) => {
     const current = tree.read(path)?.toString('utf-8');
     if (original?.toString('utf-8').endsWith('\n') && current !== undefined && !current.endsWith('\n')) {
