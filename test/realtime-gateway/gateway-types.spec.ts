@@ -1,20 +1,14 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { join } from 'node:path';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/schema';
 import { recordGeneratedFiles } from '../../src/utils/generated-files';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { namedImports } from '../support/generated-source';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 function generate(tree: UnitTestTree, options: RealtimeGatewayOptions): Promise<UnitTestTree> {
   return runner.runSchematic('realtime-gateway', { skipInstall: true, ...options }, tree);
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 /** The events a gateway handles: the first argument of each method's `@SubscribeMessage(...)`. */
@@ -47,7 +41,6 @@ function dependencies(tree: UnitTestTree): Record<string, string> {
 
 const PUSH_FILES = [
   'alerts.client.ts',
-  'alerts.emitter.spec.ts',
   'alerts.emitter.ts',
   'alerts.events.ts',
   'alerts.gateway.spec.ts',
