@@ -27,7 +27,7 @@ export interface DeploymentPlan {
 /** A Kubernetes object as plain data, ready for YAML. */
 export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string };
 
-/** Paths of the app's probes, served by the kit's HealthController. */
+/** Paths of the app's probes, served by the runtime's HealthController. */
 export const LIVENESS_PATH = '/health/live';
 export const READINESS_PATH = '/health/ready';
 /** socket.io's default path; the only one the route exposes (health and metrics stay in the cluster). */

@@ -26,7 +26,7 @@ export interface Migration {
   rule(context: MigrationContext): Rule;
 }
 
-export const MIGRATIONS: readonly Migration[] = [
+const MIGRATIONS: readonly Migration[] = [
   {
     version: '0.2.0',
     description: 'the copied src/realtime/ kit onto the nest-realtime runtime package',
@@ -51,7 +51,7 @@ function compareVersions(a: string, b: string): number {
 }
 
 /** The release the app was last set up or upgraded by; apps from before it was recorded are 0.1.0. */
-export function appVersion(tree: Tree): string {
+function appVersion(tree: Tree): string {
   const stored = readJsonFile<Record<string, unknown>>(tree, PROJECT_DEFAULTS_PATH)?.[VERSION_KEY];
   return typeof stored === 'string' ? stored : '0.1.0';
 }

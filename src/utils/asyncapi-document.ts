@@ -13,7 +13,7 @@ import { SpecKind, unmatchedSpecWarning } from './test-runner-patterns';
 export const ASYNCAPI_SCRIPT = 'asyncapi';
 
 /** The entry file below the source root (without `.ts`) that boots the app and writes the document. */
-export const ASYNCAPI_ENTRY = 'asyncapi';
+const ASYNCAPI_ENTRY = 'asyncapi';
 
 const DOCUMENT_FILE = 'asyncapi.yaml';
 const E2E_SPEC = 'asyncapi.e2e-spec.ts';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 /** Set to `off` to format every file afresh (e.g. to time the formatting itself). */
 export const FORMAT_CACHE_VARIABLE = 'NEST_REALTIME_FORMAT_CACHE';
 
-/** Entries the cache keeps: the kit and a few dozen features' files, a few MB. */
+/** Entries the cache keeps: the owned files and a few dozen features' files, a few MB. */
 export const FORMAT_CACHE_MAX_ENTRIES = 1_000;
 
 /**
@@ -34,7 +34,8 @@ export class FormatCache {
 
   /**
    * The cache of a workspace with node_modules and a Prettier that says its version; otherwise none.
-   * `trim` drops the least recently used entries beyond the bound, once per schematic run.
+   * `trim` drops the least recently used entries beyond the bound: loadHostFormatter asks, a few times per
+   * schematic run (a directory listing, unless the bound is passed).
    */
   static in(workspaceRoot: string, prettierVersion: string | undefined, trim = false): FormatCache | undefined {
     const nodeModules = join(workspaceRoot, 'node_modules');

@@ -123,7 +123,7 @@ export function findRootModule(tree: Tree, mainPath: string): RootModule | undef
   return undefined;
 }
 
-/** The kit function main.ts calls to pick the socket.io adapter at run time. */
+/** The runtime's function main.ts calls to pick the socket.io adapter at run time. */
 export const USE_ADAPTER_FUNCTION = 'useRealtimeAdapter';
 
 /**

@@ -25,11 +25,11 @@ import { renderTemplates, RenderTemplatesOptions } from './templates';
 export const RUNTIME_PACKAGE = 'nest-realtime';
 
 /** The owned file that holds the options RealtimeModule.forRoot receives, and the const it exports. */
-export const OPTIONS_FILE = 'realtime.options.ts';
-export const OPTIONS_CONST = 'realtimeOptions';
+const OPTIONS_FILE = 'realtime.options.ts';
+const OPTIONS_CONST = 'realtimeOptions';
 
 /** What the root module imports: the runtime, configured by the app's own options. */
-export const REALTIME_MODULE_ENTRY = `RealtimeModule.forRoot(${OPTIONS_CONST})`;
+const REALTIME_MODULE_ENTRY = `RealtimeModule.forRoot(${OPTIONS_CONST})`;
 
 export interface RealtimeConfigOptions {
   host: HostProject;

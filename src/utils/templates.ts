@@ -30,13 +30,8 @@ export interface RenderTemplatesOptions {
    */
   previousData?: Record<string, unknown>;
   /**
-   * Adapts a template that is ordinary TypeScript (`*.ts`, not `*.ts.ejs`) to the host with the same data an
-   * EJS template reads (see template-source.ts); without it such a file is written as it is.
-   */
-  adapt?: (name: string, source: string, data: Record<string, unknown>) => string;
-  /**
    * Whether an existing file without a record is what an earlier release generated from this template (its
-   * path below templates/ without `.ejs`, e.g. 'realtime-kit/realtime.auth.ts'): then nobody edited it, and
+   * path below templates/ without `.ejs`, e.g. 'realtime-gateway/feature/__name__.gateway.ts'): then nobody edited it, and
    * it is updated. See earlier-releases.ts.
    */
   isEarlierOutput?: (template: string, content: string) => boolean;
@@ -50,10 +45,9 @@ export interface RenderTemplatesOptions {
 }
 
 /**
- * Renders every `*.ejs` file of a template folder with EJS, and adapts every plain `*.ts` file with `adapt`,
- * and writes them to the tree, named as the files they become (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`).
- * Files starting with a single `_` are partials, used through `<%- include('_partial.ejs') %>` and never
- * written themselves.
+ * Renders every `*.ejs` file of a template folder with EJS and writes them to the tree, named as the files
+ * they become (`__name__.gateway.ts.ejs` -> `chat.gateway.ts`). Files starting with a single `_` are
+ * partials, used through `<%- include('_partial.ejs') %>` and never written themselves.
  *
  * Respects the user's edits: a file that exists with the same content is left alone, one that differs is
  * kept and reported, unless `force` is set or it is exactly what we generated before: what nest-realtime.json
@@ -138,10 +132,9 @@ function templateFiles(options: RenderTemplatesOptions): TemplateFile[] {
       {
         templateName,
         path: `${options.targetDir}/${withSpecFileSuffix(outputName, options.specFileSuffix)}`,
-        render: (data: Record<string, unknown>) =>
-          templatePath.endsWith(EJS)
-            ? render(template, data, { filename: templatePath })
-            : (options.adapt?.(outputName, template, data) ?? template),
+        // Compiled once per process (EJS caches by file name): a file is rendered when prefetched and again
+        // when written, and a template does not change while the schematics run.
+        render: (data: Record<string, unknown>) => render(template, data, { filename: templatePath, cache: true }),
       },
     ];
   });
@@ -187,9 +180,9 @@ export async function formatOrKeep(
 
 const EJS = '.ejs';
 
-/** EJS templates, and TypeScript templates (not declarations); a folder's tsconfig.json and the like are not. */
+/** EJS templates; anything else in a template folder is not written. */
 function isTemplate(name: string): boolean {
-  return name.endsWith(EJS) || (name.endsWith('.ts') && !name.endsWith('.d.ts'));
+  return name.endsWith(EJS);
 }
 
 /** `_header.ejs` is a partial; `__name__.gateway.ts.ejs` is not (`__name__` is the name placeholder). */
@@ -235,4 +228,4 @@ export function writeRespectingEdits(
 }
 
 /** Suffix of the file realtime-upgrade writes this release's version of an edited file to. */
-export const BESIDE_SUFFIX = '.new';
+const BESIDE_SUFFIX = '.new';

@@ -11,11 +11,8 @@ import {
   untyped,
   type Lobby,
   type LobbyClient,
+  say,
 } from './support/lobby-testing.js';
-
-function say(client: LobbyClient, content: string, roomId = 'general') {
-  return client.emitWithAck('say', { roomId, content });
-}
 
 /** Resolves once what the server sent `client` before answering it has arrived: one refused round trip. */
 async function caughtUp(client: LobbyClient): Promise<void> {

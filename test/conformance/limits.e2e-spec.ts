@@ -9,6 +9,7 @@ import {
   untyped,
   type Lobby,
   type LobbyClient,
+  say,
 } from './support/lobby-testing.js';
 
 /**
@@ -17,10 +18,6 @@ import {
  * rate would pass only while the burst arrives within a second.
  */
 const LOW_RATE = { perSecond: 1, burst: 5 };
-
-function say(client: LobbyClient, content = 'hi') {
-  return client.emitWithAck('say', { roomId: 'general', content });
-}
 
 /** The most a rate let through since `started`: the burst, and what it refilled meanwhile. */
 function admittedAtMost(started: number): number {

@@ -19,6 +19,7 @@ import {
   startLobby,
   type Lobby,
   type LobbyClient,
+  say,
 } from './support/lobby-testing.js';
 
 // Long enough for a wrongly routed event to cross Redis and arrive over loopback.
@@ -48,10 +49,6 @@ async function leaveCrashedInstance(
   await admin.sadd(presenceKeys.instances(LOBBY_NAMESPACE), instanceId);
   await admin.hset(rooms, ...memberships.flatMap(([userId, roomId]) => [membershipField(userId, roomId), '1']));
   return rooms;
-}
-
-function say(client: LobbyClient, content: string, roomId: string) {
-  return client.emitWithAck('say', { roomId, content });
 }
 
 // Never skipped: our suite needs redis-server (.ci/run installs it), and fails saying so without it.

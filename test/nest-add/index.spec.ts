@@ -1,19 +1,13 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { join } from 'node:path';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { version as OUR_VERSION } from '../../package.json';
 import { Schema as NestAddOptions } from '../../src/nest-add/schema';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 function nestAdd(tree: UnitTestTree, options: NestAddOptions = {}): Promise<UnitTestTree> {
   return runner.runSchematic('nest-add', options, tree);
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 function json<T>(tree: UnitTestTree, path: string): T {

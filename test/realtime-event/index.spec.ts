@@ -1,4 +1,4 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Schema as RealtimeEventOptions } from '../../src/realtime-event/schema';
@@ -8,15 +8,10 @@ import { findClass, findInterface, memberNames } from '../../src/utils/source-ed
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { namedImports } from '../support/generated-source';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 function addEvent(tree: UnitTestTree, options: RealtimeEventOptions): Promise<UnitTestTree> {
   return runner.runSchematic('realtime-event', options, tree);
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 function interfaceMembers(tree: UnitTestTree, path: string, name: string): string[] {

@@ -1,20 +1,15 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { join, posix } from 'node:path';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
+import { posix } from 'node:path';
 import { findClass, memberNames } from '../../src/utils/source-edits';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/schema';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { namedImports, realtimeOptions } from '../support/generated-source';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 function generate(tree: UnitTestTree, options: RealtimeGatewayOptions): Promise<UnitTestTree> {
   return runner.runSchematic('realtime-gateway', options, tree);
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 /** Relative import specifiers of a TypeScript file, read from its AST. */

@@ -1,12 +1,10 @@
-import { SchematicTestRunner } from '@angular-devkit/schematics/testing';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { featureTemplates, planFeature } from '../../src/realtime-gateway/plan';
 import { loadHostFormatter, SourceFormatter } from '../../src/utils/formatting';
 import { prefetchFormatting } from '../../src/utils/templates';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner } from '../support/schematics';
 
 describe('the realtime-gateway plan, which the collection loads first to prefetch the formatting', () => {
   it('loads no TypeScript compiler, so that the feature is formatted while one loads', () => {

@@ -1,7 +1,6 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 // The runtime as an app loads it (CommonJS build, with Nest's decorator metadata): what the probes call.
 import { HealthController } from '../../dist/runtime/cjs/health.controller';
@@ -19,15 +18,10 @@ import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { RUNTIME_SERVER_SETTINGS } from '../../src/utils/realtime-settings';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 function k8s(tree: UnitTestTree, options: RealtimeK8sOptions = {}): Promise<UnitTestTree> {
   return runner.runSchematic('realtime-k8s', { skipInstall: true, ...options }, tree);
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 function deployFiles(tree: UnitTestTree, dir = '/deploy'): Record<string, string> {

@@ -1,4 +1,4 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -8,12 +8,7 @@ import {
   recordGeneratedFiles,
 } from '../../src/utils/generated-files';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
-}
+import { runner, snapshot } from '../support/schematics';
 
 interface Logged {
   info: string[];

@@ -1,5 +1,4 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { join } from 'node:path';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { lastValueFrom } from 'rxjs';
 import {
   addAsyncApiDocument,
@@ -11,8 +10,7 @@ import { detectHostProject } from '../../src/utils/host-project';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { namedImports } from '../support/generated-source';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 function nestAdd(tree: UnitTestTree, options: Record<string, unknown> = {}): Promise<UnitTestTree> {
   return runner.runSchematic('nest-add', { skipInstall: true, ...options }, tree);
@@ -20,10 +18,6 @@ function nestAdd(tree: UnitTestTree, options: Record<string, unknown> = {}): Pro
 
 function scripts(tree: UnitTestTree): Record<string, string> {
   return (JSON.parse(tree.readContent('/package.json')) as { scripts: Record<string, string> }).scripts;
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 /** Module specifiers a file imports. */

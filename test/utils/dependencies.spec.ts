@@ -1,12 +1,10 @@
 import { callRule, SchematicContext } from '@angular-devkit/schematics';
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { join } from 'node:path';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { lastValueFrom } from 'rxjs';
 import { version as OUR_VERSION } from '../../package.json';
 import { addRealtimeDependencies, REALTIME_DEPENDENCIES, RUNTIME_PACKAGE_NAME } from '../../src/utils/dependencies';
 import { createNestAppTree } from '../fixtures/nest-app';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner } from '../support/schematics';
 
 interface Manifest {
   dependencies: Record<string, string>;

@@ -1,11 +1,10 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'prettier';
 import { FASTER_PARSER, formatWithPrettier, Prettier } from '../../src/utils/prettier-format';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner } from '../support/schematics';
 
 /** Every TypeScript file of an app after nest add, each gateway type (one with a long name) and two events. */
 async function generatedApp(major: FixtureMajor): Promise<UnitTestTree> {

@@ -1,6 +1,6 @@
 import { logging } from '@angular-devkit/core';
 import { callRule, Rule, SchematicContext } from '@angular-devkit/schematics';
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { loadHostFormatter } from '../../src/utils/formatting';
@@ -10,8 +10,7 @@ import { BUILT_IN_DEFAULTS } from '../../src/utils/project-defaults';
 import { bootstrapRealtime, registerRealtimeModule, renderRealtimeConfig } from '../../src/utils/realtime-config';
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner, snapshot } from '../support/schematics';
 
 /** The host of the fixture's prettier config: double quotes, no semicolons, 40 columns. */
 const hostFormat = loadHostFormatter(join(__dirname, '../fixtures/prettier-host'));
@@ -27,10 +26,6 @@ async function apply(rule: Rule, tree: UnitTestTree): Promise<string> {
   const context = runner.engine.createContext(schematic, { logger } as Partial<SchematicContext>);
   await lastValueFrom(callRule(rule, tree, context as SchematicContext));
   return warnings.join('\n');
-}
-
-function snapshot(tree: UnitTestTree): Record<string, string> {
-  return Object.fromEntries(tree.files.map((path) => [path, tree.readContent(path)]));
 }
 
 /** A fresh app whose AppModule is `source`. */

@@ -1,8 +1,6 @@
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { join } from 'node:path';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
-
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
+import { runner } from '../support/schematics';
 
 /** What the shared setup owns: the kit, main.ts, the dependencies and the project defaults. */
 function setupState(tree: UnitTestTree): Record<string, unknown> {

@@ -1,12 +1,12 @@
 import { callRule, SchematicContext } from '@angular-devkit/schematics';
-import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
+import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { HostTree } from '@angular-devkit/schematics';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { renderTemplates, RenderTemplatesOptions, withSpecFileSuffix } from '../../src/utils/templates';
+import { runner } from '../support/schematics';
 
-const runner = new SchematicTestRunner('nest-realtime', join(__dirname, '../../collection.json'));
 const templateDir = join(__dirname, '../fixtures/templates/sample');
 const data = { fileName: 'live-score', propertyName: 'liveScore', importExtension: '.js' };
 

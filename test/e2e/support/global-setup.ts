@@ -6,8 +6,8 @@ import { run } from './shell';
 
 /**
  * Once per harness run: a fresh run folder (scaffolded apps are cached in it for this run only) and our
- * package packed into a tarball, exactly as it would be published. Earlier runs' leftovers are cleared first
- * (support/run-dirs.ts).
+ * package packed into a tarball, exactly as it would be published (`npm pack` runs `prepack`, a fresh build,
+ * so the harness never tests a stale dist/). Earlier runs' leftovers are cleared first (support/run-dirs.ts).
  *
  * The run folder is outside this repository on purpose: Node resolves packages up the folder tree, so an
  * app inside it would silently use our node_modules (the Nest CLI would even scaffold with our

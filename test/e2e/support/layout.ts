@@ -9,7 +9,7 @@ import * as ts from 'typescript';
 import { recordNote } from './report';
 
 /** Lines of every file below `dir` of the app. */
-export function linesUnder(appDir: string, dir: string): number {
+function linesUnder(appDir: string, dir: string): number {
   return readdirSync(join(appDir, dir), { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .reduce((sum, entry) => sum + lineCount(join(entry.parentPath, entry.name)), 0);
@@ -21,7 +21,7 @@ export function lineCount(path: string): number {
 }
 
 /** The specifiers a file imports from the runtime package, each with the names it imports. */
-export function runtimeImports(path: string): Map<string, string[]> {
+function runtimeImports(path: string): Map<string, string[]> {
   const source = ts.createSourceFile(path, readFileSync(path, 'utf-8'), ts.ScriptTarget.Latest, true);
   const imports = new Map<string, string[]>();
   for (const statement of source.statements) {
