@@ -32,7 +32,7 @@ export function runtimePackageDir(appDir) {
  * @param {string} appDir
  * @returns {'esm' | 'cjs'}
  */
-export function runtimeFlavour(appDir) {
+function runtimeFlavour(appDir) {
   const { type } = JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf-8'));
   return type === 'module' ? 'esm' : 'cjs';
 }
