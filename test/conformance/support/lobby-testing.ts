@@ -63,12 +63,12 @@ export async function startLobby(options: Partial<RealtimeTestingOptions> = {}):
   });
 }
 
-/** Whole seconds since `started`, rounded up: how often a rate limit refilled meanwhile, at most. */
 /** A `say` in a room of the lobby, acked. */
 export function say(client: LobbyClient, content = 'hi', roomId = 'general') {
   return client.emitWithAck('say', { roomId, content });
 }
 
+/** Whole seconds since `started`, rounded up: how often a rate limit refilled meanwhile, at most. */
 export function secondsSince(started: number): number {
   return Math.ceil((Date.now() - started) / 1000);
 }
