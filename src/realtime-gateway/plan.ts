@@ -2,7 +2,7 @@ import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import { posix } from 'node:path';
 import { FeatureName, parseFeatureName } from '../utils/feature-name';
 import { loadHostFormatter, SourceFormatter } from '../utils/formatting';
-import { absolute, configDirectory, detectHostProject, HostProject } from '../utils/host-project';
+import { absolute, configDirectory, detectHostProject, HostProject, HttpPlatform } from '../utils/host-project';
 import { findNearestModule, relativeImport } from '../utils/paths';
 import {
   GATEWAY_TYPES,
@@ -149,6 +149,8 @@ export function featureTemplates(
     namespace: plan.namespace,
     importExtension: host.importExtension,
     configImport: relativeImport(`${featureDir}/index.ts`, configDir),
+    // The e2e specs start the app on the host's platform (Express is Nest's default).
+    fastify: host.httpPlatform === HttpPlatform.Fastify,
   };
   const folders = TEMPLATE_FOLDERS[plan.type];
   const common = { include: specFilter(plan.options.spec), format: plan.format, specFileSuffix: host.specFileSuffix };

@@ -43,6 +43,13 @@ export interface HostProject {
    * From the CLI's `--spec-file-suffix`, else nest-cli.json `generateOptions.specFileSuffix`, else `spec`.
    */
   specFileSuffix: string;
+  /** The HTTP platform the app runs on, which its generated e2e specs start it with. */
+  httpPlatform: HttpPlatform;
+}
+
+export enum HttpPlatform {
+  Express = 'express',
+  Fastify = 'fastify',
 }
 
 export interface HostProjectOptions {
@@ -125,7 +132,22 @@ export function detectHostProject(tree: Tree, options: HostProjectOptions = {}):
         nestCli.generateOptions?.specFileSuffix ??
         DEFAULT_SPEC_FILE_SUFFIX,
     ),
+    httpPlatform: detectHttpPlatform(tree, packageJson, mainPath),
   };
+}
+
+/**
+ * Fastify when main.ts creates the app with a `new FastifyAdapter(...)`, or when the app depends on
+ * @nestjs/platform-fastify and not on @nestjs/platform-express (Nest's default, which a Fastify app's tests
+ * cannot start without: "The @nestjs/platform-express package is missing").
+ */
+function detectHttpPlatform(tree: Tree, packageJson: PackageJson, mainPath: string): HttpPlatform {
+  const dependencies = { ...packageJson.devDependencies, ...packageJson.dependencies };
+  const fastifyInstalled = '@nestjs/platform-fastify' in dependencies;
+  const createsFastifyApp = /\bnew\s+FastifyAdapter\s*\(/.test(tree.read(mainPath)?.toString('utf-8') ?? '');
+  return fastifyInstalled && (createsFastifyApp || !('@nestjs/platform-express' in dependencies))
+    ? HttpPlatform.Fastify
+    : HttpPlatform.Express;
 }
 
 /** What the Nest CLI and its schematics end spec files in unless told otherwise. */

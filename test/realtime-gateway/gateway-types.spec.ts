@@ -3,7 +3,7 @@ import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/sch
 import { recordGeneratedFiles } from '../../src/utils/generated-files';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { readSourceFile, ts } from '../../src/utils/typescript';
-import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { createNestAppTree, FixtureMajor, useFastify } from '../fixtures/nest-app';
 import { namedImports } from '../support/generated-source';
 import { runner, snapshot } from '../support/schematics';
 
@@ -158,6 +158,40 @@ describe.each([11, 12] as FixtureMajor[])('realtime-gateway --type in a Nest %i 
       const again = await generate(tree, { name: 'ops', type: 'blank' });
       expect(snapshot(again)).toEqual(before);
     });
+  });
+});
+
+describe.each([11, 12] as FixtureMajor[])('realtime-gateway in a Nest %i app on Fastify', (major) => {
+  it.each([
+    ['chat', ['/test/chat.e2e-spec.ts']],
+    ['push', ['/test/chat.e2e-spec.ts', '/test/chat.scale-out.e2e-spec.ts']],
+    ['blank', ['/test/chat.e2e-spec.ts']],
+  ])('writes %s e2e specs that start the app on Fastify', async (type, specs) => {
+    const tree = await runner.runSchematic(
+      'realtime-gateway',
+      { name: 'chat', type, skipInstall: true },
+      useFastify(createNestAppTree(major), major),
+    );
+    for (const spec of specs) {
+      const source = tree.readContent(spec);
+      expect({ spec, from: namedImports(tree, spec).FastifyAdapter }).toEqual({
+        spec,
+        from: ['@nestjs/platform-fastify'],
+      });
+      expect({ spec, adapters: source.match(/httpAdapter: new FastifyAdapter\(\)/g)?.length }).toEqual({
+        spec,
+        adapters: 1,
+      });
+    }
+  });
+
+  it("leaves an Express app on Nest's default", async () => {
+    const tree = await runner.runSchematic(
+      'realtime-gateway',
+      { name: 'chat', skipInstall: true },
+      createNestAppTree(major),
+    );
+    expect(tree.readContent('/test/chat.e2e-spec.ts')).not.toContain('Fastify');
   });
 });
 

@@ -1,6 +1,6 @@
 import { SchematicsException } from '@angular-devkit/schematics';
-import { detectHostProject, Linter, ModuleSystem, TestRunner } from '../../src/utils/host-project';
-import { addMonorepoApp, createNestAppTree } from '../fixtures/nest-app';
+import { detectHostProject, HttpPlatform, Linter, ModuleSystem, TestRunner } from '../../src/utils/host-project';
+import { addMonorepoApp, createNestAppTree, useFastify } from '../fixtures/nest-app';
 
 describe('detectHostProject', () => {
   it('describes a Nest 11 app as CommonJS with Jest and ESLint', () => {
@@ -15,6 +15,25 @@ describe('detectHostProject', () => {
       sourceRoot: '/src',
       mainPath: '/src/main.ts',
       specFileSuffix: 'spec',
+    });
+  });
+
+  describe('HTTP platform', () => {
+    it('is Express in a stock app, and Fastify in one set up as Nest documents it', () => {
+      expect(detectHostProject(createNestAppTree(11)).httpPlatform).toBe(HttpPlatform.Express);
+      expect(detectHostProject(useFastify(createNestAppTree(11), 11)).httpPlatform).toBe(HttpPlatform.Fastify);
+      expect(detectHostProject(useFastify(createNestAppTree(12), 12)).httpPlatform).toBe(HttpPlatform.Fastify);
+    });
+
+    it('with both platforms installed, is the one main.ts creates the app with', () => {
+      const both = useFastify(createNestAppTree(11), 11);
+      const manifest = JSON.parse(both.readContent('/package.json')) as { dependencies: Record<string, string> };
+      manifest.dependencies['@nestjs/platform-express'] = '^11.0.1';
+      both.overwrite('/package.json', JSON.stringify(manifest, null, 2));
+      expect(detectHostProject(both).httpPlatform).toBe(HttpPlatform.Fastify);
+
+      both.overwrite('/src/main.ts', both.readContent('/src/main.ts').replace(', new FastifyAdapter()', ''));
+      expect(detectHostProject(both).httpPlatform).toBe(HttpPlatform.Express);
     });
   });
 
