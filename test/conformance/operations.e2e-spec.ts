@@ -1,5 +1,4 @@
 import { Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
@@ -24,7 +23,6 @@ import {
   PRESENCE_INTERVAL_MS,
   presenceAbout,
   presenceSettled,
-  say,
   startLobby,
   untyped,
   type Lobby,
@@ -143,49 +141,6 @@ describe('operations (conformance)', () => {
 
       expect(body).toContain(`realtime_events_total{namespace="${LOBBY_NAMESPACE}",event="join"} 1`);
       expect(body).not.toContain('notAnEvent');
-    });
-  });
-
-  describe('on Fastify', () => {
-    let lobby: Lobby;
-
-    beforeEach(async () => {
-      lobby = await startLobby({
-        httpAdapter: new FastifyAdapter(),
-        env: { NODE_ENV: 'development', REALTIME_PLAYGROUND: '1' },
-      });
-    });
-
-    afterEach(() => lobby.close());
-
-    it('serves the gateway, health and metrics as on Express', async () => {
-      const alice = await lobby.connectAs('alice');
-      await lobby.join(alice, 'general');
-      await expect(say(alice)).resolves.toMatchObject({ status: 'ok' });
-      await refused(lobby.open());
-
-      const live = await fetch(`${lobby.origin}/health/live`);
-      const ready = await fetch(`${lobby.origin}/health/ready`);
-      const metrics = await fetch(`${lobby.origin}/metrics`);
-
-      expect([live.status, ready.status, metrics.status]).toEqual([200, 200, 200]);
-      await expect(ready.json()).resolves.toMatchObject({ status: 'ok' });
-      expect(metrics.headers.get('content-type')).toContain('text/plain');
-      const labels = `namespace="${LOBBY_NAMESPACE}"`;
-      const body = await metrics.text();
-      expect(body).toContain(`realtime_ack_latency_seconds_count{${labels},event="say"} 1`);
-      expect(body).toContain(`realtime_connections_refused_total{${labels},reason="missing_token"} 1`);
-    });
-
-    it('serves the socket playground with its headers', async () => {
-      const page = await fetch(`${lobby.origin}/realtime/playground`);
-      const script = await fetch(`${lobby.origin}/realtime/playground/playground.js`);
-
-      expect([page.status, script.status]).toEqual([200, 200]);
-      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
-      expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
-      expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
-      expect(await page.text()).toContain('playground.js');
     });
   });
 
