@@ -129,8 +129,9 @@ export class RealtimeGateways implements OnApplicationBootstrap {
     logger.warn(
       `Realtime gateways on ${[...this.unprotected].join(', ')} run on another WebSocket adapter: ` +
         'authentication, the handshake limits and payload validation hold, but the browser origin check, ' +
-        'event rate limits, the size and packet limits checked before parsing, the refusal of binary attachments, the connect timeout, the slow-reader ' +
-        'bound and event metrics are off. Call `await useRealtimeAdapter(app)` after NestFactory.create() in ' +
+        'event rate limits, the size and packet limits checked before parsing, the refusal of binary ' +
+        'attachments, the connect timeout, the slow-reader bound and event metrics are off. ' +
+        'Call `await useRealtimeAdapter(app)` after NestFactory.create() in ' +
         'main.ts (tests: createRealtimeTestingApp from nest-realtime/testing).',
     );
   }

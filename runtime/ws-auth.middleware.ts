@@ -145,8 +145,9 @@ async function authenticate(
  * RealtimeAuthPolicy who the user is. A refused client gets `connect_error`
  * (with `data.code` from RealtimeErrorCode) and never connects, so gateway
  * code only sees authenticated sockets. It first applies the handshake rate
- * per client address and, once the user is known, the sockets-per-user cap. With connection state recovery it must also run
- * for resumed sessions (`skipMiddlewares: false`, as RedisIoAdapter sets it).
+ * per client address and, once the user is known, the sockets-per-user cap.
+ * With connection state recovery it must also run for resumed sessions
+ * (`skipMiddlewares: false`, as RedisIoAdapter sets it).
  * RealtimeGateways installs it on every realtime gateway's namespace.
  */
 export function createWsAuthMiddleware(

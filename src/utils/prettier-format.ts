@@ -50,10 +50,12 @@ export function loadPrettier(prettierEntry: string): Prettier {
 export async function formatWithPrettier(prettier: Prettier, request: FormatRequest): Promise<string> {
   const filepath = join(request.workspaceRoot, request.treePath);
   const config = (await prettier.resolveConfig(filepath)) ?? {};
-  const options = { ...config, filepath, ...fasterParser(filepath, config) };
+  const chosen = { ...config, ...fasterParser(filepath, config) };
+  const options = { ...chosen, filepath };
   const cache = request.cache ? FormatCache.in(request.workspaceRoot, prettier.version) : undefined;
-  // A plugin's own version would not be part of the key, so its output is never cached.
-  const key = config.plugins === undefined ? cache?.keyOf(request.treePath, options, request.content) : undefined;
+  // A plugin's own version would not be part of the key, so its output is never cached. The key has the
+  // workspace-relative path, not `filepath`, so a copy of the app finds the entries too.
+  const key = config.plugins === undefined ? cache?.keyOf(request.treePath, chosen, request.content) : undefined;
   const cached = key === undefined ? undefined : cache?.read(key);
   if (cached !== undefined) {
     return cached;

@@ -59,7 +59,11 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
     (tree: Tree) => {
       prefetchFormatting(realtimeConfigTemplates(tree, config));
       const document = asyncApiTemplates(tree, asyncApi);
-      [document?.entry, document?.e2e].forEach((templates) => templates && prefetchFormatting(templates));
+      for (const templates of [document?.entry, document?.e2e]) {
+        if (templates !== undefined) {
+          prefetchFormatting(templates);
+        }
+      }
     },
     addRealtimeDependencies({ nestMajor: host.nestMajor, skipInstall: options.skipInstall }),
     renderRealtimeConfig(config),

@@ -31,8 +31,8 @@ export interface RenderTemplatesOptions {
   previousData?: Record<string, unknown>;
   /**
    * Whether an existing file without a record is what an earlier release generated from this template (its
-   * path below templates/ without `.ejs`, e.g. 'realtime-gateway/feature/__name__.gateway.ts'): then nobody edited it, and
-   * it is updated. See earlier-releases.ts.
+   * path below templates/ without `.ejs`, e.g. 'realtime-gateway/feature/__name__.gateway.ts'): then nobody
+   * edited it, and it is updated. See earlier-releases.ts.
    */
   isEarlierOutput?: (template: string, content: string) => boolean;
   /** Writes this release's version of a kept (edited) file beside it, as `<file>.new` (realtime-upgrade). */

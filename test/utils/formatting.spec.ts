@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -62,6 +63,19 @@ describe('loadHostFormatter', () => {
       expect(await loadHostFormatter(root)!('/src/a.ts', source)).toBe('from the cache');
       expect(await loadHostFormatter(root)!('/src/b.ts', source)).toBe("export const a = { b: 'c' };\n");
       expect(await loadHostFormatter(root)!('/src/a.ts', `${source}\n`)).toBe("export const a = { b: 'c' };\n");
+    });
+
+    it('answers a copy of the app from the entries it copied (keyed by the workspace-relative path)', async () => {
+      expect(await loadHostFormatter(root)!('/src/a.ts', source)).toBe("export const a = { b: 'c' };\n");
+      const [entry] = readdirSync(cacheDir);
+      writeFileSync(join(cacheDir, entry), 'from the cache');
+      const copy = mkdtempSync(join(tmpdir(), 'format-cache-copy-'));
+      try {
+        cpSync(root, copy, { recursive: true, verbatimSymlinks: true });
+        expect(await loadHostFormatter(copy)!('/src/a.ts', source)).toBe('from the cache');
+      } finally {
+        rmSync(copy, { recursive: true, force: true });
+      }
     });
 
     it('hands a prefetched file to the next call for the same file and content, once', async () => {
