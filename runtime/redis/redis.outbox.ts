@@ -84,7 +84,11 @@ export class PublishOutbox {
    * Sends the held entries in order while `canSend()` holds. All of a batch
    * is written at once (one connection keeps the order); entries whose
    * failure `isRetryable` are held again, ahead of newer ones. Entries that
-   * arrive during a flush are sent by the same flush.
+   * arrive during a flush are sent by the same flush. A batch of which
+   * nothing got through ends the flush, whatever `canSend()` says: a client
+   * refuses a write at once while its closing connection still reads as
+   * ready, and trying again at once would never yield to the event loop (so
+   * never learn that the connection closed); flush again once it is back.
    */
   async flush(
     canSend: () => boolean,
@@ -106,6 +110,9 @@ export class PublishOutbox {
         );
         this.entries = [...retry, ...this.entries];
         this.bytes = this.entries.reduce((sum, entry) => sum + entry.bytes, 0);
+        if (retry.length === batch.length) {
+          break;
+        }
       }
     } finally {
       this.flushing = false;

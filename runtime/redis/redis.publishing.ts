@@ -195,8 +195,9 @@ class OutageRelay {
     }
   }
 
+  /** Connected, and not closing: after Redis hangs up, ioredis reads as ready until the socket has closed. */
   private isReady(): boolean {
-    return this.publisher.status === 'ready';
+    return this.publisher.status === 'ready' && this.publisher.stream.writable;
   }
 
   private connectionLost(): void {

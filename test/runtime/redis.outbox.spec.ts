@@ -125,6 +125,23 @@ describe('PublishOutbox', () => {
     expect(sent).toEqual(['second', 'first', 'third']);
   });
 
+  it('ends a flush of which nothing got through, though the connection still reads as ready', async () => {
+    const { outbox, advance } = outboxAt();
+    let attempts = 0;
+    outbox.hold(() => {
+      attempts += 1;
+      // Time passes only between attempts: a flush that retried at once would run until the entry expires.
+      advance(1);
+      return Promise.reject(new Unsent('not writable'));
+    }, 10);
+
+    await outbox.flush(always, isUnsent);
+
+    expect(attempts).toBe(1);
+    expect(outbox.pending).toBe(1);
+    expect(outbox.takeReport()).toMatchObject({ held: 1, dropped: 0 });
+  });
+
   it('counts a failure that is not worth retrying once, and does not hold it again', async () => {
     const { outbox, sent, sender } = outboxAt();
     outbox.hold(() => Promise.reject(new Error('Command timed out')), 10);
