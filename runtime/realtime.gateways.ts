@@ -13,6 +13,7 @@ import type { RealtimeGatewayBehaviour } from './realtime.gateway.js';
 import { RealtimeLifecycle } from './realtime.lifecycle.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
 import { roomKey, userRoom } from './realtime.rooms.js';
+import { RealtimeSettings } from './realtime.settings.js';
 import type { RefreshTokenAck, SocketData } from './realtime.types.js';
 import {
   createWsAuthMiddleware,
@@ -41,7 +42,8 @@ type AuthenticatedSocket = Socket<
  * the handshake limits, metrics, the shutdown drain, the room of each user,
  * and presence where the gateway asked for it. Event limits and the parser's
  * checks come from RealtimeIoAdapter; a namespace served by another adapter
- * keeps its authentication and is named in a warning at startup.
+ * keeps its authentication, and startup fails on it in production and warns
+ * about it elsewhere.
  */
 @Injectable()
 export class RealtimeGateways implements OnApplicationBootstrap {
@@ -59,6 +61,7 @@ export class RealtimeGateways implements OnApplicationBootstrap {
     private readonly metrics: RealtimeMetrics,
     private readonly lifecycle: RealtimeLifecycle,
     private readonly presence: PresenceRegistry,
+    private readonly settings: RealtimeSettings,
   ) {}
 
   /** Called by RealtimeIoAdapter for every socket.io server it creates. */
@@ -126,14 +129,21 @@ export class RealtimeGateways implements OnApplicationBootstrap {
     if (this.unprotected.size === 0) {
       return;
     }
-    logger.warn(
-      `Realtime gateways on ${[...this.unprotected].join(', ')} run on another WebSocket adapter: ` +
-        'authentication, the handshake limits and payload validation hold, but the browser origin check, ' +
-        'event rate limits, the size and packet limits checked before parsing, the refusal of binary ' +
-        'attachments, the connect timeout, the slow-reader bound and event metrics are off. ' +
-        'Call `await useRealtimeAdapter(app)` after NestFactory.create() in ' +
-        'main.ts (tests: createRealtimeTestingApp from nest-realtime/testing).',
-    );
+    const problem =
+      `Realtime gateways on ${[...this.unprotected].join(', ')} run on another WebSocket adapter, ` +
+      'so the browser origin check, event rate limits and flood disconnects, the size and packet limits ' +
+      'checked before parsing, the refusal of binary attachments, the connect timeout, the slow-reader ' +
+      'bound and event metrics are off (authentication, the handshake limits and payload validation hold). ' +
+      'Call `await useRealtimeAdapter(app)` after NestFactory.create() in main.ts instead of ' +
+      '`app.useWebSocketAdapter(...)`; it relays through Redis when REDIS_URL is set. An adapter of your ' +
+      "own must extend RealtimeIoAdapter (or RedisIoAdapter from 'nest-realtime/redis'). " +
+      'Tests: createRealtimeTestingApp from nest-realtime/testing.';
+    if (this.settings.production) {
+      throw new Error(
+        `${problem} The app does not start so with NODE_ENV=production.`,
+      );
+    }
+    logger.warn(`${problem} With NODE_ENV=production the app would not start.`);
   }
 
   private connected(

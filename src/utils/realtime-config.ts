@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import { keepFormatted, SourceFormatter } from './formatting';
 import { configDirectory, HostProject } from './host-project';
 import {
+  assertAdapterReplaceable,
   ensureRealtimeAdapter,
   ensureShutdownHooks,
   findRootModule,
@@ -15,7 +16,7 @@ import {
   USE_ADAPTER_FUNCTION,
 } from './main-file';
 import { addEntryToModuleMetadata, findModuleMetadata } from './module-metadata';
-import { ejectedRuntime, followEjectedRuntime, runtimeSpecifier } from './runtime-location';
+import { ejectedRuntime, followEjectedRuntime, isRuntimeSpecifier, runtimeSpecifier } from './runtime-location';
 import { readSourceFile, ts } from './typescript';
 import { relativeImport } from './paths';
 import { ADAPTERS, AUTH_MODES, ProjectDefaults } from './project-defaults';
@@ -123,20 +124,32 @@ export function registerRealtimeModule(host: HostProject, format?: SourceFormatt
   };
 }
 
+/** Fails, before anything is written, on an entry file that sets a WebSocket adapter we cannot take over. */
+export function assertAdapterFits(tree: Tree, host: HostProject): void {
+  assertAdapterReplaceable(tree, host.mainPath, (fromFile, specifier) =>
+    isRuntimeSpecifier(ejectedRuntime(tree), fromFile, specifier),
+  );
+}
+
 /**
  * main.ts: the runtime's adapter (Redis when REDIS_URL is set, the lean in-memory one otherwise) and graceful
  * shutdown, by AST and idempotently; a main.ts of another shape is left alone and the lines are printed.
  */
 export function bootstrapRealtime(host: HostProject): Rule {
   return (tree: Tree, context: SchematicContext) => {
-    const edits = [
-      ensureRealtimeAdapter(
-        tree,
-        host.mainPath,
-        runtimeSpecifier(host, ejectedRuntime(tree), host.mainPath, RUNTIME_PACKAGE),
-      ),
-      ensureShutdownHooks(tree, host.mainPath),
-    ];
+    const adapter = ensureRealtimeAdapter(
+      tree,
+      host.mainPath,
+      runtimeSpecifier(host, ejectedRuntime(tree), host.mainPath, RUNTIME_PACKAGE),
+      (fromFile, specifier) => isRuntimeSpecifier(ejectedRuntime(tree), fromFile, specifier),
+    );
+    if (adapter === MainFileEdit.Updated) {
+      context.logger.info(
+        `${host.mainPath}: \`await ${USE_ADAPTER_FUNCTION}(app)\` replaces Nest's stock IoAdapter; it is socket.io's ` +
+          'adapter with the realtime limits and metrics, relaying through Redis when REDIS_URL is set.',
+      );
+    }
+    const edits = [adapter, ensureShutdownHooks(tree, host.mainPath)];
     if (shutsDownOnEverySignal(tree, host.mainPath)) {
       context.logger.warn(
         `${host.mainPath} calls enableShutdownHooks() without signals, so any signal shuts the app down, ` +

@@ -6,6 +6,7 @@ import { HostProject } from './host-project';
 import { ProjectDefaults, writeProjectDefaults } from './project-defaults';
 import { pendingMigrations, recordAppVersion } from '../realtime-upgrade/migrations';
 import {
+  assertAdapterFits,
   bootstrapRealtime,
   realtimeConfigTemplates,
   registerRealtimeModule,
@@ -57,6 +58,7 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
   return chain([
     // The owned files, handed to the host's Prettier now: formatted while the rules before them run.
     (tree: Tree) => {
+      assertAdapterFits(tree, host);
       prefetchFormatting(realtimeConfigTemplates(tree, config));
       const document = asyncApiTemplates(tree, asyncApi);
       for (const templates of [document?.entry, document?.e2e]) {

@@ -42,6 +42,25 @@ export function runtimeSpecifier(
 }
 
 /**
+ * Whether `specifier`, imported by `fromFile`, names the runtime: one of the package's entries, or, in an app
+ * that ejected the runtime, a path into its copy.
+ *
+ * @example
+ * isRuntimeSpecifier(undefined, '/src/main.ts', 'nest-realtime/redis'); // true
+ */
+export function isRuntimeSpecifier(ejected: EjectedRuntime | undefined, fromFile: string, specifier: string): boolean {
+  if (RUNTIME_ENTRIES[specifier] !== undefined) {
+    return true;
+  }
+  if (ejected === undefined || !specifier.startsWith('.')) {
+    return false;
+  }
+  const target = posix.join(posix.dirname(fromFile), specifier);
+  const folder = posix.join('/', ejected.path);
+  return target === folder || target.startsWith(`${folder}/`);
+}
+
+/**
  * `content` (a TypeScript file at `path`) with its imports of the runtime's entries pointed at the app's copy
  * when it ejected the runtime; unchanged otherwise. What every schematic writes goes through it, so files
  * generated after an eject import the copy too.

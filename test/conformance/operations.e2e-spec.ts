@@ -1,4 +1,4 @@
-import { Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { ConsoleLogger, Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
@@ -41,6 +41,15 @@ class TeamConfig {
 @Module({ providers: [TeamConfig], exports: [TeamConfig] })
 class TeamConfigModule {}
 
+/** The warnings an app logs, kept for the test to read. */
+class WarningsLog extends ConsoleLogger {
+  readonly warnings: string[] = [];
+
+  override warn(message: unknown): void {
+    this.warnings.push(String(message));
+  }
+}
+
 /**
  * An app the suite builds itself rather than with createRealtimeTestingApp,
  * as an app's main.ts would: for what that helper does not choose (how
@@ -57,13 +66,19 @@ class HandBuiltApp {
   static async start(
     realtimeModule: DynamicModule,
     useAdapter: (app: INestApplication<Server>) => unknown,
+    logger?: ConsoleLogger,
   ): Promise<HandBuiltApp> {
     const moduleRef = await Test.createTestingModule({
       imports: [realtimeModule, LobbyModule],
     }).compile();
-    const app = moduleRef.createNestApplication<INestApplication<Server>>();
-    await useAdapter(app);
-    await app.listen(0, '127.0.0.1');
+    const app = moduleRef.createNestApplication<INestApplication<Server>>({ logger });
+    try {
+      await useAdapter(app);
+      await app.listen(0, '127.0.0.1');
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
     const address = app.getHttpServer().address();
     if (address === null || typeof address === 'string') {
       await app.close();
@@ -246,11 +261,17 @@ describe('operations (conformance)', () => {
       expect(ready.status).toBe(200);
     });
 
-    it('still authenticates every client on Nest’s stock IoAdapter', async () => {
-      const started = await HandBuiltApp.start(RealtimeModule.forRoot({ env: TEST_ENV }), (app) =>
-        app.useWebSocketAdapter(new IoAdapter(app)),
+    it('still authenticates every client on Nest’s stock IoAdapter, and warns that the limits are off', async () => {
+      const log = new WarningsLog();
+      const started = await HandBuiltApp.start(
+        RealtimeModule.forRoot({ env: TEST_ENV }),
+        (app) => app.useWebSocketAdapter(new IoAdapter(app)),
+        log,
       );
       running = started;
+      expect(log.warnings).toContainEqual(
+        expect.stringContaining(`Realtime gateways on ${LOBBY_NAMESPACE} run on another WebSocket adapter`),
+      );
 
       await expect(refused(started.open())).resolves.toEqual({
         message: 'Unauthorized: missing token',
@@ -262,6 +283,18 @@ describe('operations (conformance)', () => {
         status: 'joined',
         roomId: 'general',
       });
+    });
+
+    it('does not start on another adapter with NODE_ENV=production, naming the fix', async () => {
+      const starting = HandBuiltApp.start(
+        RealtimeModule.forRoot({ env: { ...TEST_ENV, NODE_ENV: 'production' } }),
+        (app) => app.useWebSocketAdapter(new IoAdapter(app)),
+      );
+
+      await expect(starting).rejects.toThrow(
+        `Realtime gateways on ${LOBBY_NAMESPACE} run on another WebSocket adapter`,
+      );
+      await expect(starting).rejects.toThrow('Call `await useRealtimeAdapter(app)` after NestFactory.create()');
     });
   });
 });

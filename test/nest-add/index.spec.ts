@@ -2,7 +2,7 @@ import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { version as OUR_VERSION } from '../../package.json';
 import { Schema as NestAddOptions } from '../../src/nest-add/schema';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
-import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { createNestAppTree, editMain, FixtureMajor } from '../fixtures/nest-app';
 import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
 import { runner, snapshot } from '../support/schematics';
 
@@ -15,17 +15,27 @@ function json<T>(tree: UnitTestTree, path: string): T {
 }
 
 /** Runs nest-add, collecting the warnings it logs. */
+/** Runs nest add, keeping what it logged at `level`. */
+async function nestAddLogged(
+  tree: UnitTestTree,
+  options: NestAddOptions = {},
+  level: 'info' | 'warn' = 'info',
+): Promise<{ tree: UnitTestTree; messages: string }> {
+  const messages: string[] = [];
+  const subscription = runner.logger.subscribe((entry) => entry.level === level && messages.push(entry.message));
+  try {
+    return { tree: await nestAdd(tree, options), messages: messages.join('\n') };
+  } finally {
+    subscription.unsubscribe();
+  }
+}
+
 async function nestAddWarning(
   tree: UnitTestTree,
   options: NestAddOptions = {},
 ): Promise<{ tree: UnitTestTree; warnings: string }> {
-  const warnings: string[] = [];
-  const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
-  try {
-    return { tree: await nestAdd(tree, options), warnings: warnings.join('\n') };
-  } finally {
-    subscription.unsubscribe();
-  }
+  const { tree: result, messages } = await nestAddLogged(tree, options, 'warn');
+  return { tree: result, warnings: messages };
 }
 
 /** What the runtime depends on itself: an app gets them with nest-realtime. */
@@ -251,6 +261,37 @@ describe('nest-add options', () => {
     // Nor can it tell the root module, so RealtimeModule is left to the team too, with the lines to add.
     expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toEqual([]);
     expect(warnings).toContain('imports: [RealtimeModule.forRoot(realtimeOptions), ...]');
+  });
+
+  it('refuses an app that sets a WebSocket adapter of its own, writing nothing', async () => {
+    const base = createNestAppTree(11);
+    base.create(
+      '/src/redis-io.adapter.ts',
+      "import { IoAdapter } from '@nestjs/platform-socket.io';\n\nexport class RedisIoAdapter extends IoAdapter {}\n",
+    );
+    editMain(base, {
+      imports: ["import { RedisIoAdapter } from './redis-io.adapter';"],
+      statements: ['app.useWebSocketAdapter(new RedisIoAdapter(app));'],
+    });
+    const before = snapshot(base);
+
+    await expect(nestAdd(base)).rejects.toThrow(
+      'src/main.ts:7 sets a WebSocket adapter of its own: app.useWebSocketAdapter(new RedisIoAdapter(app))',
+    );
+    expect(snapshot(base)).toEqual(before);
+  });
+
+  it("replaces Nest's stock IoAdapter and says so", async () => {
+    const base = createNestAppTree(12);
+    editMain(base, {
+      imports: ["import { IoAdapter } from '@nestjs/platform-socket.io';"],
+      statements: ['app.useWebSocketAdapter(new IoAdapter(app));'],
+    });
+    const { tree, messages } = await nestAddLogged(base);
+
+    expect(tree.readContent('/src/main.ts')).not.toContain('IoAdapter');
+    expect(tree.readContent('/src/main.ts')).toContain('await useRealtimeAdapter(app);');
+    expect(messages).toContain("/src/main.ts: `await useRealtimeAdapter(app)` replaces Nest's stock IoAdapter");
   });
 
   it('rejects a CORS variable name that is not one', async () => {

@@ -1,21 +1,21 @@
 import { HostTree } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
-import { ensureShutdownHooks, findRootModule, MainFileEdit, shutsDownOnEverySignal } from '../../src/utils/main-file';
+import {
+  ensureRealtimeAdapter,
+  ensureShutdownHooks,
+  findRootModule,
+  MainFileEdit,
+  shutsDownOnEverySignal,
+} from '../../src/utils/main-file';
+import { isRuntimeSpecifier } from '../../src/utils/runtime-location';
 import { readSourceFile, ts } from '../../src/utils/typescript';
-import { addMonorepoApp, createNestAppTree } from '../fixtures/nest-app';
+import { addMonorepoApp, createNestAppTree, editMain } from '../fixtures/nest-app';
 
 /** The statements of bootstrap(), as text, read from the AST. */
 function bootstrapStatements(tree: UnitTestTree): string[] {
   const source = readSourceFile(tree, '/src/main.ts');
   const bootstrap = source.statements.find(ts.isFunctionDeclaration);
   return bootstrap?.body?.statements.map((statement) => statement.getText(source)) ?? [];
-}
-
-/** A fresh app whose bootstrap runs `statement` before listening; returns the file's text. */
-function withStatementBeforeListen(tree: UnitTestTree, statement: string): string {
-  const text = tree.readContent('/src/main.ts').replace('  await app.listen', `  ${statement}\n  await app.listen`);
-  tree.overwrite('/src/main.ts', text);
-  return text;
 }
 
 describe('ensureShutdownHooks', () => {
@@ -48,7 +48,7 @@ describe('ensureShutdownHooks', () => {
 
   it("respects the user's own enableShutdownHooks call, and says when it stops on every signal", () => {
     const tree = createNestAppTree(11);
-    const text = withStatementBeforeListen(tree, 'app.enableShutdownHooks();');
+    const text = editMain(tree, { statements: ['app.enableShutdownHooks();'] });
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.AlreadyPresent);
     expect(tree.readContent('/src/main.ts')).toBe(text);
     expect(shutsDownOnEverySignal(tree, '/src/main.ts')).toBe(true);
@@ -56,7 +56,7 @@ describe('ensureShutdownHooks', () => {
 
   it('gives the call an earlier release wrote the two signals, once', () => {
     const tree = createNestAppTree(12);
-    withStatementBeforeListen(tree, 'app.enableShutdownHooks([], { useProcessExit: true });');
+    editMain(tree, { statements: ['app.enableShutdownHooks([], { useProcessExit: true });'] });
 
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.Updated);
     const updated = tree.readContent('/src/main.ts');
@@ -84,6 +84,135 @@ describe('ensureShutdownHooks', () => {
     tree.create('/src/main.ts', text);
     expect(ensureShutdownHooks(tree, '/src/main.ts')).toBe(MainFileEdit.NotUnderstood);
     expect(tree.readContent('/src/main.ts')).toBe(text);
+  });
+});
+
+describe('ensureRealtimeAdapter', () => {
+  const packageImports = (fromFile: string, specifier: string) => isRuntimeSpecifier(undefined, fromFile, specifier);
+  const ensure = (tree: UnitTestTree) => ensureRealtimeAdapter(tree, '/src/main.ts', 'nest-realtime', packageImports);
+
+  /** The Nest docs' Redis adapter, in the app's own file. */
+  const NEST_DOCS_REDIS_ADAPTER = [
+    "import { IoAdapter } from '@nestjs/platform-socket.io';",
+    '',
+    'export class RedisIoAdapter extends IoAdapter {',
+    '  async connectToRedis(): Promise<void> {}',
+    '}',
+    '',
+  ].join('\n');
+
+  /** A fresh app whose main.ts has `imports` and runs `statements` before listening. */
+  function withAdapter(major: 11 | 12, imports: string, statements: string): UnitTestTree {
+    const tree = createNestAppTree(major);
+    editMain(tree, { imports: imports.split('\n'), statements: statements.split('\n  ') });
+    return tree;
+  }
+
+  it.each([11, 12] as const)(
+    'adds the call and its import right after NestFactory.create in Nest %i, once',
+    (major) => {
+      const tree = createNestAppTree(major);
+      expect(ensure(tree)).toBe(MainFileEdit.Added);
+      const once = tree.readContent('/src/main.ts');
+      expect(ensure(tree)).toBe(MainFileEdit.AlreadyPresent);
+
+      expect(tree.readContent('/src/main.ts')).toBe(once);
+      expect(once).toContain("import { useRealtimeAdapter } from 'nest-realtime';");
+      expect(bootstrapStatements(tree).slice(0, 2)).toEqual([
+        'const app = await NestFactory.create(AppModule);',
+        'await useRealtimeAdapter(app);',
+      ]);
+    },
+  );
+
+  it("takes the place of Nest's stock IoAdapter, and drops its import once unused", () => {
+    const tree = withAdapter(
+      11,
+      "import { IoAdapter } from '@nestjs/platform-socket.io';",
+      'app.useWebSocketAdapter(new IoAdapter(app));',
+    );
+    expect(ensure(tree)).toBe(MainFileEdit.Updated);
+    const replaced = tree.readContent('/src/main.ts');
+    expect(ensure(tree)).toBe(MainFileEdit.AlreadyPresent);
+
+    expect(tree.readContent('/src/main.ts')).toBe(replaced);
+    expect(replaced).not.toContain('IoAdapter');
+    expect(replaced).toContain("import { useRealtimeAdapter } from 'nest-realtime';");
+    expect(bootstrapStatements(tree)).toEqual([
+      'const app = await NestFactory.create(AppModule);',
+      'await useRealtimeAdapter(app);',
+      'await app.listen(process.env.PORT ?? 3000);',
+    ]);
+  });
+
+  it('removes a stock IoAdapter set after ours, keeping an import still in use', () => {
+    const tree = withAdapter(
+      12,
+      "import { IoAdapter, type IoAdapter as Stock } from '@nestjs/platform-socket.io';\nexport type Kept = Stock;",
+      'await useRealtimeAdapter(app);\n  app.useWebSocketAdapter(new IoAdapter(app));',
+    );
+    expect(ensure(tree)).toBe(MainFileEdit.Updated);
+
+    expect(tree.readContent('/src/main.ts')).toContain(
+      "import { type IoAdapter as Stock } from '@nestjs/platform-socket.io';",
+    );
+    expect(bootstrapStatements(tree)).toEqual([
+      'const app = await NestFactory.create(AppModule);',
+      'await useRealtimeAdapter(app);',
+      'await app.listen(process.env.PORT ?? 3000);',
+    ]);
+  });
+
+  it('accepts an adapter of the app that extends the runtime’s, changing nothing', () => {
+    const tree = withAdapter(
+      11,
+      "import { TracingAdapter } from './tracing.adapter';",
+      'const adapter = new TracingAdapter(app);\n  app.useWebSocketAdapter(adapter);',
+    );
+    tree.create(
+      '/src/tracing.adapter.ts',
+      "import { RealtimeIoAdapter } from 'nest-realtime';\n\nclass Base extends RealtimeIoAdapter {}\nexport class TracingAdapter extends Base {}\n",
+    );
+    const text = tree.readContent('/src/main.ts');
+
+    expect(ensure(tree)).toBe(MainFileEdit.AlreadyPresent);
+    expect(tree.readContent('/src/main.ts')).toBe(text);
+  });
+
+  it.each([
+    [
+      'the Nest docs’ Redis adapter',
+      'const redisIoAdapter = new RedisIoAdapter(app);\n  await redisIoAdapter.connectToRedis();\n  app.useWebSocketAdapter(redisIoAdapter);',
+      'app.useWebSocketAdapter(redisIoAdapter)',
+    ],
+    [
+      'an adapter set after ours',
+      'await useRealtimeAdapter(app);\n  app.useWebSocketAdapter(new RedisIoAdapter(app));',
+      'app.useWebSocketAdapter(new RedisIoAdapter(app))',
+    ],
+    ['the ws adapter', 'app.useWebSocketAdapter(new WsAdapter(app));', 'app.useWebSocketAdapter(new WsAdapter(app))'],
+  ])('refuses %s, naming the line and what to change, and changes nothing', (_shape, statements, call) => {
+    const tree = withAdapter(
+      11,
+      "import { RedisIoAdapter } from './adapters/redis-io.adapter';\nimport { WsAdapter } from '@nestjs/platform-ws';",
+      statements,
+    );
+    tree.create('/src/adapters/redis-io.adapter.ts', NEST_DOCS_REDIS_ADAPTER);
+    const text = tree.readContent('/src/main.ts');
+    const line = text.split('\n').findIndex((candidate) => candidate.includes(call)) + 1;
+
+    expect(() => ensure(tree)).toThrow(`src/main.ts:${line} sets a WebSocket adapter of its own: ${call}`);
+    expect(() => ensure(tree)).toThrow(/remove that call and the adapter's setup, then run this again/);
+    expect(() => ensure(tree)).toThrow(/extend RealtimeIoAdapter from 'nest-realtime'/);
+    expect(tree.readContent('/src/main.ts')).toBe(text);
+  });
+
+  it('knows an ejected runtime as the runtime', () => {
+    const ejected = { path: 'src/realtime/runtime', version: '0.2.1' };
+    expect(isRuntimeSpecifier(ejected, '/src/main.ts', './realtime/runtime/index')).toBe(true);
+    expect(isRuntimeSpecifier(ejected, '/src/chat/chat.adapter.ts', '../realtime/runtime/redis/index')).toBe(true);
+    expect(isRuntimeSpecifier(ejected, '/src/main.ts', './realtime/realtime.options')).toBe(false);
+    expect(isRuntimeSpecifier(undefined, '/src/main.ts', './realtime/runtime/index')).toBe(false);
   });
 });
 

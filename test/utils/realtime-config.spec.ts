@@ -8,7 +8,7 @@ import { detectHostProject } from '../../src/utils/host-project';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { BUILT_IN_DEFAULTS } from '../../src/utils/project-defaults';
 import { bootstrapRealtime, registerRealtimeModule, renderRealtimeConfig } from '../../src/utils/realtime-config';
-import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { addMonorepoApp, createNestAppTree, editMain, FixtureMajor } from '../fixtures/nest-app';
 import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
 import { runner, snapshot } from '../support/schematics';
 
@@ -274,12 +274,7 @@ describe('bootstrapRealtime', () => {
 
   it('keeps an enableShutdownHooks() without signals, and says it stops the app on any signal', async () => {
     const tree = createNestAppTree(11);
-    tree.overwrite(
-      '/src/main.ts',
-      tree
-        .readContent('/src/main.ts')
-        .replace('  await app.listen', '  app.enableShutdownHooks();\n  await app.listen'),
-    );
+    editMain(tree, { statements: ['app.enableShutdownHooks();'] });
 
     const warnings = await apply(bootstrapRealtime(detectHostProject(tree)), tree);
 
