@@ -13,9 +13,11 @@ export {
 } from './realtime.options.js';
 export {
   DEFAULT_CORS_ORIGINS_VARIABLE,
+  MANAGEMENT_PORT_VARIABLE,
   PLAYGROUND_VARIABLE,
   RealtimeSettings,
 } from './realtime.settings.js';
+export { RealtimeManagementServer } from './realtime.management.js';
 
 export {
   ACK_CLASS_METADATA,

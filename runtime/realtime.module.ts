@@ -14,6 +14,10 @@ import { RealtimeAuth } from './realtime.auth.js';
 import { RealtimeGateways } from './realtime.gateways.js';
 import { RealtimeHealthIndicators } from './realtime.health.js';
 import { RealtimeLifecycle } from './realtime.lifecycle.js';
+import {
+  REALTIME_ENDPOINTS,
+  RealtimeManagementServer,
+} from './realtime.management.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
 import {
   REALTIME_MODULE_OPTIONS,
@@ -51,6 +55,7 @@ const RUNTIME_PROVIDERS: Provider[] = [
   RealtimeGateways,
   RealtimeHealthIndicators,
   RealtimeLifecycle,
+  RealtimeManagementServer,
   RealtimeMetrics,
   RealtimeRooms,
 ];
@@ -73,7 +78,8 @@ const EXPORTED: Array<Type | symbol> = [
  * shutdown drain, metrics, and the HTTP endpoints of its controllers: health
  * probes (`/health/live`, `/health/ready`), `GET /metrics` (unless
  * `metrics: false`) and the socket playground (served only with
- * REALTIME_PLAYGROUND=1 outside production). Global, so every feature
+ * REALTIME_PLAYGROUND=1 outside production); probes and metrics also on the
+ * management port when REALTIME_MANAGEMENT_PORT is set. Global, so every feature
  * module's `@RealtimeGateway` finds it without importing it.
  *
  * @example
@@ -121,6 +127,7 @@ export class RealtimeModule {
       ],
       providers: [
         optionsProvider,
+        { provide: REALTIME_ENDPOINTS, useValue: { metrics } },
         { provide: RealtimeAuthPolicy, useClass: authPolicy },
         ...RUNTIME_PROVIDERS,
       ],

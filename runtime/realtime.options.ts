@@ -26,6 +26,13 @@ export interface RealtimeModuleSettings {
   corsOriginsVariable?: string;
   /** Client limits in place of the built-in ones; each `REALTIME_*` variable still overrides its limit. */
   limits?: RealtimeLimitOptions;
+  /**
+   * Also serve `/health/live`, `/health/ready` and `/metrics` on this port, outside the app's HTTP
+   * pipeline (no global prefix, guards or interceptors), as Spring Boot's management port does; for
+   * probes and scrapes of an app whose routes are prefixed or guarded. `REALTIME_MANAGEMENT_PORT`
+   * overrides it. Default: none.
+   */
+  managementPort?: number;
   /** Where variables are read from; `process.env` unless given (e.g. a test's own values). */
   env?: Record<string, string | undefined>;
 }

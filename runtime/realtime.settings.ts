@@ -1,4 +1,9 @@
-import { isProduction, readList, type Environment } from './environment.js';
+import {
+  isProduction,
+  readInteger,
+  readList,
+  type Environment,
+} from './environment.js';
 import {
   AuthMode,
   resolveAuthConfig,
@@ -21,6 +26,31 @@ export const DEFAULT_CORS_ORIGINS_VARIABLE = 'CORS_ORIGINS';
 
 /** Set to 1 to serve the socket playground at /realtime/playground; never served in production. */
 export const PLAYGROUND_VARIABLE = 'REALTIME_PLAYGROUND';
+
+/** The port of the management server (health and metrics outside the app's HTTP pipeline); unset: none. */
+export const MANAGEMENT_PORT_VARIABLE = 'REALTIME_MANAGEMENT_PORT';
+
+const MAX_PORT = 65_535;
+
+/** REALTIME_MANAGEMENT_PORT, else the option; undefined when neither is set. 0 picks a free port (tests). */
+function resolveManagementPort(
+  env: Environment,
+  option: number | undefined,
+): number | undefined {
+  const port =
+    (env[MANAGEMENT_PORT_VARIABLE] ?? '').trim() === ''
+      ? option
+      : readInteger(env, MANAGEMENT_PORT_VARIABLE, 0, 0);
+  if (
+    port !== undefined &&
+    (!Number.isSafeInteger(port) || port < 0 || port > MAX_PORT)
+  ) {
+    throw new Error(
+      `${MANAGEMENT_PORT_VARIABLE} (or managementPort) must be a port number from 0 to ${MAX_PORT}; got ${port}.`,
+    );
+  }
+  return port;
+}
 
 /** Whether REALTIME_PLAYGROUND asks for the playground (`1` or `true`). */
 export function playgroundRequested(env: Environment): boolean {
@@ -71,6 +101,8 @@ export class RealtimeSettings {
     readonly playgroundVariable: string | undefined,
     /** The earliest `retryAfter` of the shutdown notices. */
     readonly shutdownRetryAfterMs: number,
+    /** Where the management server listens (REALTIME_MANAGEMENT_PORT); undefined: it does not run. */
+    readonly managementPort?: number,
   ) {
     this.playgroundRequested = playgroundRequested({
       [PLAYGROUND_VARIABLE]: playgroundVariable,
@@ -95,6 +127,7 @@ export class RealtimeSettings {
       isProduction(env),
       env[PLAYGROUND_VARIABLE],
       resolveShutdownRetryAfterMs(env),
+      resolveManagementPort(env, options.managementPort),
     );
   }
 }

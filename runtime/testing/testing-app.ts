@@ -17,7 +17,8 @@ import {
   openTestClient,
   type TestClientOptions,
 } from './clients.js';
-import { TEST_AUTH_ENVIRONMENT, testTokenFor } from './tokens.js';
+import { testingRealtimeModule } from './testing-module.js';
+import { testTokenFor } from './tokens.js';
 
 export interface RealtimeTestingOptions {
   /**
@@ -96,15 +97,10 @@ export async function createRealtimeTestingApp(
   const realtime = options.realtime ?? {};
   const builder = Test.createTestingModule({
     imports: [
-      RealtimeModule.forRoot({
-        ...realtime,
-        limits: { ...realtime.limits, ...options.limits },
-        env: {
-          ...(realtime.env ?? process.env),
-          ...TEST_AUTH_ENVIRONMENT,
-          ...options.env,
-        },
-      }),
+      testingRealtimeModule(
+        { ...realtime, limits: { ...realtime.limits, ...options.limits } },
+        options.env,
+      ),
       ...options.imports,
     ],
     providers: options.providers ?? [],

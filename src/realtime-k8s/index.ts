@@ -13,7 +13,7 @@ import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
 import { readOwnedSettings } from '../utils/realtime-config';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { RUNTIME_SERVER_SETTINGS } from '../utils/realtime-settings';
-import { buildManifests, DeploymentPlan, MANIFEST_FILES } from './manifests';
+import { buildManifests, DEFAULT_MANAGEMENT_PORT, DeploymentPlan, MANIFEST_FILES } from './manifests';
 import { Schema as RealtimeK8sOptions } from './schema';
 
 const GENERATOR = 'nest g realtime-k8s';
@@ -84,6 +84,7 @@ function resolveChoices(tree: Tree, host: HostProject, options: RealtimeK8sOptio
     minReplicas: pick('minReplicas') ?? 2,
     maxReplicas: pick('maxReplicas') ?? 10,
     port: pick('port') ?? 3000,
+    managementPort: pick('managementPort') ?? DEFAULT_MANAGEMENT_PORT,
   };
   validate(choices);
   return choices;
@@ -112,6 +113,11 @@ function validate(choices: Choices): void {
   if (choices.minReplicas > choices.maxReplicas) {
     throw new SchematicsException(
       `--min-replicas (${choices.minReplicas}) must not exceed --max-replicas (${choices.maxReplicas}).`,
+    );
+  }
+  if (choices.managementPort === choices.port) {
+    throw new SchematicsException(
+      `--management-port must differ from --port (both ${choices.port}): the probes and metrics get a port of their own.`,
     );
   }
   if (posix.isAbsolute(choices.path) || choices.path.split('/').includes('..')) {

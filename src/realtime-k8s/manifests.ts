@@ -13,6 +13,8 @@ export interface DeploymentPlan {
   minReplicas: number;
   maxReplicas: number;
   port: number;
+  /** Where the runtime's management server answers the probes and the scrape (REALTIME_MANAGEMENT_PORT). */
+  managementPort: number;
   /** The app serves GET /metrics (nest-realtime.json "metrics"). */
   metrics: boolean;
   /** Env var the app reads allowed browser origins from. */
@@ -27,7 +29,13 @@ export interface DeploymentPlan {
 /** A Kubernetes object as plain data, ready for YAML. */
 export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string };
 
-/** Paths of the app's probes, served by the runtime's HealthController. */
+/**
+ * The management server's port unless --management-port says otherwise: Spring Boot's usual one. Probes and
+ * scrapes go there, outside the app's global prefix and guards, and the Service never exposes it.
+ */
+export const DEFAULT_MANAGEMENT_PORT = 8081;
+
+/** Paths of the app's probes, served by the runtime's management server (and its HealthController). */
 export const LIVENESS_PATH = '/health/live';
 export const READINESS_PATH = '/health/ready';
 /** socket.io's default path; the only one the route exposes (health and metrics stay in the cluster). */
@@ -96,12 +104,16 @@ export const AUTH_SECRET_KEYS: Record<DeploymentPlan['auth'], string[]> = {
 };
 
 function httpProbe(path: string, timing: Record<string, number>): Record<string, unknown> {
-  return { httpGet: { path, port: 'http' }, timeoutSeconds: 1, ...timing };
+  return { httpGet: { path, port: 'management' }, timeoutSeconds: 1, ...timing };
 }
 
 function deployment(plan: DeploymentPlan): Manifest {
   const podAnnotations = plan.metrics
-    ? { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(plan.port), 'prometheus.io/path': '/metrics' }
+    ? {
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(plan.managementPort),
+        'prometheus.io/path': '/metrics',
+      }
     : undefined;
   return {
     apiVersion: 'apps/v1',
@@ -138,10 +150,14 @@ function deployment(plan: DeploymentPlan): Manifest {
               name: 'app',
               image: plan.image,
               imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: plan.port, protocol: 'TCP' }],
+              ports: [
+                { name: 'http', containerPort: plan.port, protocol: 'TCP' },
+                { name: 'management', containerPort: plan.managementPort, protocol: 'TCP' },
+              ],
               env: [
                 { name: 'NODE_ENV', value: 'production' },
                 { name: 'PORT', value: String(plan.port) },
+                { name: 'REALTIME_MANAGEMENT_PORT', value: String(plan.managementPort) },
                 { name: plan.corsOriginsEnv, value: `https://${plan.host}` },
                 { name: 'REDIS_ADAPTER', value: plan.adapter },
                 // The ingress or gateway proxy appends the peer it saw to X-Forwarded-For: trusting that one

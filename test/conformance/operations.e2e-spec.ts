@@ -1,10 +1,18 @@
-import { ConsoleLogger, Injectable, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  Injectable,
+  Module,
+  type CanActivate,
+  type DynamicModule,
+  type INestApplication,
+} from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import {
   RealtimeErrorCode,
   RealtimeLifecycle,
+  RealtimeManagementServer,
   RealtimeModule,
   useRealtimeAdapter,
   type ServerShutdownEvent,
@@ -40,6 +48,13 @@ class TeamConfig {
 
 @Module({ providers: [TeamConfig], exports: [TeamConfig] })
 class TeamConfigModule {}
+
+/** A global guard of the kind apps have (every route needs a session): here, no request passes. */
+class SessionRequired implements CanActivate {
+  canActivate(): boolean {
+    return false;
+  }
+}
 
 /** The warnings an app logs, kept for the test to read. */
 class WarningsLog extends ConsoleLogger {
@@ -250,15 +265,66 @@ describe('operations (conformance)', () => {
       });
     });
 
-    it('serves no /metrics with metrics: false', async () => {
-      const lobby = await startLobby({ realtime: { metrics: false } });
+    it('serves no /metrics with metrics: false, on the management port neither', async () => {
+      const lobby = await startLobby({ realtime: { metrics: false }, env: { REALTIME_MANAGEMENT_PORT: '0' } });
+      running = lobby;
+      const management = `http://127.0.0.1:${lobby.app.get(RealtimeManagementServer).address()?.port}`;
+
+      for (const origin of [lobby.origin, management]) {
+        const metrics = await fetch(`${origin}/metrics`);
+        const ready = await fetch(`${origin}/health/ready`);
+
+        expect(metrics.status).toBe(404);
+        expect(ready.status).toBe(200);
+      }
+    });
+
+    it('starts no management server in tests unless the test asks, so test apps never share its port', async () => {
+      const lobby = await startLobby({ realtime: { managementPort: 8081 } });
       running = lobby;
 
-      const metrics = await fetch(`${lobby.origin}/metrics`);
-      const ready = await fetch(`${lobby.origin}/health/ready`);
+      expect(lobby.app.get(RealtimeManagementServer).address()).toBeUndefined();
+    });
 
-      expect(metrics.status).toBe(404);
+    it('serves probes and metrics on the management port, whatever the app’s prefix and guards', async () => {
+      const started = await HandBuiltApp.start(
+        RealtimeModule.forRoot({ env: { ...TEST_ENV, REALTIME_MANAGEMENT_PORT: '0' } }),
+        async (app) => {
+          app.setGlobalPrefix('api');
+          app.useGlobalGuards(new SessionRequired());
+          await useRealtimeAdapter(app);
+        },
+      );
+      running = started;
+      const management = `http://127.0.0.1:${started.app.get(RealtimeManagementServer).address()?.port}`;
+
+      // Behind the app's prefix and guard, the probes are refused...
+      expect((await fetch(`${started.origin}/api/health/ready`)).status).toBe(403);
+      // ...and on the management port they answer as the app's routes would.
+      const live = await fetch(`${management}/health/live`);
+      const ready = await fetch(`${management}/health/ready`);
+      const metrics = await fetch(`${management}/metrics`);
+      expect(live.status).toBe(200);
       expect(ready.status).toBe(200);
+      await expect(ready.json()).resolves.toMatchObject({ status: 'ok', info: { serving: { status: 'up' } } });
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers.get('content-type')).toContain('text/plain');
+      await expect(metrics.text()).resolves.toContain('realtime_connected_sockets');
+      expect((await fetch(`${management}/api/health/live`)).status).toBe(404);
+
+      // Readiness fails through the drain, while the management port is still open.
+      const alice = started.open(testTokenFor('alice'));
+      await connected(alice);
+      const readinessAtNotice = new Promise<number>((resolve, reject) => {
+        alice.once('serverShutdown', () => {
+          fetch(`${management}/health/ready`).then((response) => resolve(response.status), reject);
+        });
+      });
+      running = undefined;
+      const closed = started.app.close();
+      await expect(readinessAtNotice).resolves.toBe(503);
+      await closed;
+      await expect(fetch(`${management}/health/live`)).rejects.toThrow();
     });
 
     it('still authenticates every client on Nest’s stock IoAdapter, and warns that the limits are off', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { INGRESS_SET_KINDS, validateManifests } from '../support/kubernetes';
 import { addNestRealtime, freshApp, nest, snapshotSources } from './support/apps';
-import { startApp } from './support/contract';
+import { freePort, startApp } from './support/contract';
 import { checkChatWithHostToolchain } from './support/host-toolchain';
 import { HOST_MAJORS, HostMajor } from './support/hosts';
 import { checkRunsUnder, installNode, NodeMajor, NodeRuntime } from './support/node-runtimes';
@@ -67,20 +67,32 @@ describe.each(HOST_MAJORS)('nest add nest-realtime in a fresh Nest %i app', (maj
     expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThan(45);
   });
 
-  it('serves the paths the probes call, and the metrics the pod annotations announce', async () => {
+  it('serves the paths the probes call, and the metrics the pod annotations announce, on the management port', async () => {
     const pod = parse(readFileSync(join(app, 'deploy/deployment.yaml'), 'utf-8')).spec.template;
+    const container = pod.spec.containers[0];
+    const managementPort = (container.ports as Array<{ name: string; containerPort: number }>).find(
+      ({ name }) => name === 'management',
+    )?.containerPort;
+    expect(container.env).toContainEqual({ name: 'REALTIME_MANAGEMENT_PORT', value: String(managementPort) });
+    expect(pod.metadata.annotations['prometheus.io/port']).toBe(String(managementPort));
     const probes = ['startupProbe', 'readinessProbe', 'livenessProbe'].map(
-      (probe) => pod.spec.containers[0][probe].httpGet.path as string,
+      (probe) => container[probe].httpGet as { path: string; port: string },
     );
+    expect(new Set(probes.map(({ port }) => port))).toEqual(new Set(['management']));
+    // The pod's port is fixed; here the app gets a free one through the same variable.
+    const port = await freePort();
     // jwks mode, as generated: the key set is fetched on the first token, so none needs to be served here.
     const running = await startApp(app, [], 'dist/main.js', {
       JWKS_URI: 'https://idp.example.test/realms/app/protocol/openid-connect/certs',
       JWT_ISSUER: 'https://idp.example.test/realms/app',
       JWT_AUDIENCE: 'chat-api',
+      REALTIME_MANAGEMENT_PORT: String(port),
     });
     try {
-      for (const path of [...new Set(probes), pod.metadata.annotations['prometheus.io/path'] as string]) {
-        expect({ path, status: (await fetch(`${running.url}${path}`)).status }).toEqual({ path, status: 200 });
+      const paths = [...new Set(probes.map(({ path }) => path)), pod.metadata.annotations['prometheus.io/path']];
+      for (const path of paths as string[]) {
+        const status = (await fetch(`http://127.0.0.1:${port}${path}`)).status;
+        expect({ path, status }).toEqual({ path, status: 200 });
       }
     } finally {
       running.process.kill('SIGTERM');

@@ -7,6 +7,7 @@ import { HealthController } from '../../dist/runtime/cjs/health.controller';
 import { RealtimeModule } from '../../dist/runtime/cjs/realtime.module';
 import {
   APP_CLOSE_BUDGET_SECONDS,
+  DEFAULT_MANAGEMENT_PORT,
   LIVENESS_PATH,
   PRE_STOP_SECONDS,
   proxyTimeoutSeconds,
@@ -95,6 +96,23 @@ describe.each([11, 12] as FixtureMajor[])('realtime-k8s in a Nest %i app', (majo
     expect(container(tree).readinessProbe.httpGet.path).toBe(READINESS_PATH);
     expect(container(tree).livenessProbe.httpGet.path).toBe(LIVENESS_PATH);
     expect(moduleMetadataEntries(tree, '/src/app.module.ts', 'imports')).toContain(REALTIME_MODULE);
+  });
+
+  it("sends probes and the scrape to the runtime's management port, which the Service does not expose", () => {
+    const ports = Object.fromEntries(
+      container(tree).ports.map((port: Manifest) => [port.name, port.containerPort as number]),
+    );
+    const pod = manifest(tree, 'deployment.yaml').spec.template;
+
+    expect(ports).toEqual({ http: 3000, management: DEFAULT_MANAGEMENT_PORT });
+    expect(env(tree).REALTIME_MANAGEMENT_PORT.value).toBe(String(DEFAULT_MANAGEMENT_PORT));
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(container(tree)[probe].httpGet.port).toBe('management');
+    }
+    expect(pod.metadata.annotations['prometheus.io/port']).toBe(String(DEFAULT_MANAGEMENT_PORT));
+    expect(manifest(tree, 'service.yaml').spec.ports).toEqual([
+      expect.objectContaining({ name: 'http', targetPort: 'http' }),
+    ]);
   });
 
   it('keeps ingress timeouts above the heartbeat and the grace period above the drain', () => {
@@ -292,6 +310,7 @@ describe('realtime-k8s options and re-runs', () => {
     [{ minReplicas: 5, maxReplicas: 2 }, /--min-replicas \(5\) must not exceed --max-replicas \(2\)/],
     [{ path: '../outside' }, /--path "..\/outside" must be a folder inside the project/],
     [{ gateway: 'a/b/c' }, /--gateway "a\/b\/c" must be <name> or <namespace>\/<name>/],
+    [{ port: 8081 }, /--management-port must differ from --port \(both 8081\)/],
   ] as [RealtimeK8sOptions, RegExp][])('refuses %o with a clear error and writes nothing', async (options, message) => {
     const tree = prepared();
     const before = snapshot(tree);

@@ -107,4 +107,27 @@ describe('RealtimeSettings', () => {
     expect(production.playgroundEnabled).toBe(false);
     expect(production.playgroundRequested).toBe(true);
   });
+
+  it('runs a management server only when a port is given, the variable over the option', () => {
+    expect(RealtimeSettings.resolve({ env }).managementPort).toBeUndefined();
+    expect(RealtimeSettings.resolve({ env, managementPort: 9_000 }).managementPort).toBe(9_000);
+    expect(
+      RealtimeSettings.resolve({ env: { ...env, REALTIME_MANAGEMENT_PORT: ' 8081 ' }, managementPort: 9_000 })
+        .managementPort,
+    ).toBe(8_081);
+    expect(RealtimeSettings.resolve({ env: { ...env, REALTIME_MANAGEMENT_PORT: '' } }).managementPort).toBeUndefined();
+  });
+
+  it.each([
+    [{ REALTIME_MANAGEMENT_PORT: 'http' }, /REALTIME_MANAGEMENT_PORT must be an integer of at least 0; got "http"/],
+    [{ REALTIME_MANAGEMENT_PORT: '70000' }, /REALTIME_MANAGEMENT_PORT \(or managementPort\) must be a port number/],
+  ])('refuses a management port that is none: %j', (variables, message) => {
+    expect(() => RealtimeSettings.resolve({ env: { ...env, ...variables } })).toThrow(message);
+  });
+
+  it('refuses a managementPort option that is no port', () => {
+    expect(() => RealtimeSettings.resolve({ env, managementPort: -1 })).toThrow(
+      /must be a port number from 0 to 65535; got -1/,
+    );
+  });
 });
