@@ -1,5 +1,5 @@
 import { SchematicTestRunner, UnitTestTree } from '@angular-devkit/schematics/testing';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
 import { createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
@@ -101,6 +101,26 @@ function typeErrors(files: string[], options: ts.CompilerOptions = COMPILER_OPTI
   });
 }
 
+/** `file:line` of every `x.at(...)` call in a file. */
+function atCalls(file: string): string[] {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf-8'), ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      ts.isCallExpression(node) &&
+      ts.isPropertyAccessExpression(node.expression) &&
+      node.expression.name.text === 'at'
+    ) {
+      found.push(
+        `${file.slice(CHECK_ROOT.length + 1)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`,
+      );
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
 /** The generated app with one file edited, written out and type-checked. */
 async function errorsAfterEdit(major: FixtureMajor, path: string, edit: (source: string) => string) {
   const tree = await generatedApp(major);
@@ -133,6 +153,16 @@ describe.each([11, 12] as FixtureMajor[])('the generated code of a Nest %i app',
 
     expect(typeErrors(files)).toEqual([]);
     // A whole program's check, @asyncapi/parser's types included, on a shared 2-core machine.
+  }, 120_000);
+
+  it("type-checks under an older house target: ES2021 and no lib, so the target's own", async () => {
+    const files = writeOut(await generatedApp(major), major);
+
+    // E.g. no Object.hasOwn or error causes (ES2022) in what we write.
+    expect(typeErrors(files, { ...COMPILER_OPTIONS, target: ts.ScriptTarget.ES2021 })).toEqual([]);
+    // Nor `.at()`, which our @types/node 20 declares for every target but the @types/node 24 of a fresh app
+    // does not (TS2550 there).
+    expect(files.flatMap((file) => atCalls(file))).toEqual([]);
   }, 120_000);
 
   it('fails to compile when a @SubscribeMessage name is not an event of the contract', async () => {
