@@ -61,8 +61,10 @@ export interface HostProjectOptions {
   specFileSuffix?: string;
 }
 
-interface PackageJson {
+/** What the schematics read of an app's package.json. */
+export interface PackageJson {
   type?: string;
+  scripts?: Record<string, string>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   jest?: unknown;
@@ -230,7 +232,8 @@ function detectLinter(tree: Tree, packageJson: PackageJson): Linter {
   return hasEslintConfig || hasDependency(packageJson, 'eslint') ? Linter.Eslint : Linter.None;
 }
 
-function hasDependency(packageJson: PackageJson, name: string): boolean {
+/** Whether the app depends on `name`, for production or development. */
+export function hasDependency(packageJson: PackageJson, name: string): boolean {
   return Boolean(packageJson.dependencies?.[name] ?? packageJson.devDependencies?.[name]);
 }
 

@@ -1,6 +1,7 @@
 import { chain, Rule, Tree } from '@angular-devkit/schematics';
 import { addAsyncApiDocument, asyncApiTemplates } from './asyncapi-document';
 import { addRealtimeDependencies } from './dependencies';
+import { ensureE2eSetup } from './e2e-setup';
 import { SourceFormatter } from './formatting';
 import { HostProject } from './host-project';
 import { ProjectDefaults, writeProjectDefaults } from './project-defaults';
@@ -71,6 +72,8 @@ export function ensureRealtimeSetup(options: RealtimeSetupOptions): Rule {
     renderRealtimeConfig(config),
     registerRealtimeModule(host, options.format),
     bootstrapRealtime(host),
+    // Before the AsyncAPI e2e spec, whose check of the runner's patterns then sees the new config.
+    ...(options.spec === false ? [] : [ensureE2eSetup(host)]),
     addAsyncApiDocument(asyncApi),
     (tree: Tree) => writeProjectDefaults(tree, defaults),
     // An app set up (or already upgraded) by this release has had its migrations.

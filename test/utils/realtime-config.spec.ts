@@ -1,8 +1,6 @@
-import { logging } from '@angular-devkit/core';
-import { callRule, Rule, SchematicContext } from '@angular-devkit/schematics';
+import { Rule } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
 import { join } from 'node:path';
-import { lastValueFrom } from 'rxjs';
 import { loadHostFormatter } from '../../src/utils/formatting';
 import { detectHostProject } from '../../src/utils/host-project';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
@@ -10,7 +8,7 @@ import { BUILT_IN_DEFAULTS } from '../../src/utils/project-defaults';
 import { bootstrapRealtime, registerRealtimeModule, renderRealtimeConfig } from '../../src/utils/realtime-config';
 import { addMonorepoApp, createNestAppTree, editMain, FixtureMajor } from '../fixtures/nest-app';
 import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
-import { runner, snapshot } from '../support/schematics';
+import { applyRule, snapshot } from '../support/schematics';
 
 /** The host of the fixture's prettier config: double quotes, no semicolons, 40 columns. */
 const hostFormat = loadHostFormatter(join(__dirname, '../fixtures/prettier-host'));
@@ -18,14 +16,9 @@ const hostFormat = loadHostFormatter(join(__dirname, '../fixtures/prettier-host'
 const REALTIME_MODULE = 'RealtimeModule.forRoot(realtimeOptions)';
 
 /** Applies one rule to the tree as a schematic would; what it logged as warnings, joined. */
+/** Runs `rule` on `tree`; what it warned, as one text. */
 async function apply(rule: Rule, tree: UnitTestTree): Promise<string> {
-  const logger = new logging.Logger('realtime-config.spec');
-  const warnings: string[] = [];
-  logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
-  const schematic = runner.engine.createSchematic('nest-add', runner.engine.createCollection('nest-realtime'));
-  const context = runner.engine.createContext(schematic, { logger } as Partial<SchematicContext>);
-  await lastValueFrom(callRule(rule, tree, context as SchematicContext));
-  return warnings.join('\n');
+  return (await applyRule(rule, tree)).warn.join('\n');
 }
 
 /** A fresh app whose AppModule is `source`. */

@@ -18,7 +18,7 @@ describe('runnerPatterns', () => {
   it('reads Vitest’s include globs from its two configs', () => {
     const tree = createNestAppTree(12);
     tree.overwrite('/vitest.config.ts', `export default { test: { include: ['**/*.test.ts'] } };\n`);
-    tree.create('/vitest.config.e2e.ts', `export default { test: { include: ['test/**/*.e2e-test.ts'] } };\n`);
+    tree.overwrite('/vitest.config.e2e.ts', `export default { test: { include: ['test/**/*.e2e-test.ts'] } };\n`);
     const host = detectHostProject(tree);
 
     expect(runnerPatterns(tree, host, SpecKind.Unit)?.matches('src/chat/chat.gateway.test.ts')).toBe(true);
