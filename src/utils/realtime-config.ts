@@ -150,11 +150,13 @@ export function bootstrapRealtime(host: HostProject): Rule {
       );
     }
     const edits = [adapter, ensureShutdownHooks(tree, host.mainPath)];
-    if (shutsDownOnEverySignal(tree, host.mainPath)) {
+    // Said once, when main.ts gets the adapter; a later run leaves the team's choice in peace.
+    if (adapter !== MainFileEdit.AlreadyPresent && shutsDownOnEverySignal(tree, host.mainPath)) {
       context.logger.warn(
         `${host.mainPath} calls enableShutdownHooks() without signals, so any signal shuts the app down, ` +
-          `SIGUSR2 (heap snapshots) and SIGHUP (log rotation) included. Left as it is; to stop only on ` +
-          `SIGTERM and SIGINT, write enableShutdownHooks(${SHUTDOWN_SIGNALS}, { useProcessExit: true }).`,
+          `SIGUSR2 (heap snapshots) and SIGHUP (log rotation) included, and after the drain Nest re-raises ` +
+          `it: SIGTERM ends the process with exit code 143. Left as it is; to stop only on SIGTERM and ` +
+          `SIGINT and exit 0, write enableShutdownHooks(${SHUTDOWN_SIGNALS}, { useProcessExit: true }).`,
       );
     }
     if (edits.includes(MainFileEdit.NotUnderstood)) {

@@ -4,7 +4,7 @@ import { Schema as NestAddOptions } from '../../src/nest-add/schema';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { createNestAppTree, editMain, FixtureMajor } from '../fixtures/nest-app';
 import { bootstrapStatements, namedImports, realtimeOptions } from '../support/generated-source';
-import { runner, snapshot } from '../support/schematics';
+import { runner, snapshot, withRunnerLogs } from '../support/schematics';
 
 function nestAdd(tree: UnitTestTree, options: NestAddOptions = {}): Promise<UnitTestTree> {
   return runner.runSchematic('nest-add', options, tree);
@@ -21,13 +21,8 @@ async function nestAddLogged(
   options: NestAddOptions = {},
   level: 'info' | 'warn' = 'info',
 ): Promise<{ tree: UnitTestTree; messages: string }> {
-  const messages: string[] = [];
-  const subscription = runner.logger.subscribe((entry) => entry.level === level && messages.push(entry.message));
-  try {
-    return { tree: await nestAdd(tree, options), messages: messages.join('\n') };
-  } finally {
-    subscription.unsubscribe();
-  }
+  const { result, logs } = await withRunnerLogs(() => nestAdd(tree, options));
+  return { tree: result, messages: logs[level].join('\n') };
 }
 
 async function nestAddWarning(

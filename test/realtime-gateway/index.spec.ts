@@ -6,7 +6,7 @@ import { Schema as RealtimeGatewayOptions } from '../../src/realtime-gateway/sch
 import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
 import { moduleMetadataEntries } from '../../src/utils/module-metadata';
 import { namedImports, realtimeOptions } from '../support/generated-source';
-import { runner, snapshot } from '../support/schematics';
+import { runner, snapshot, withRunnerLogs } from '../support/schematics';
 
 function generate(tree: UnitTestTree, options: RealtimeGatewayOptions): Promise<UnitTestTree> {
   return runner.runSchematic('realtime-gateway', options, tree);
@@ -258,16 +258,33 @@ describe('realtime-gateway options', () => {
   it('--spec-file-suffix names every spec it writes, and says when the runner would miss them', async () => {
     const base = createNestAppTree(12);
     base.overwrite('/vitest.config.ts', `export default { test: { include: ['**/*.spec.ts'] } };\n`);
-    const warnings: string[] = [];
-    const subscription = runner.logger.subscribe((entry) => entry.level === 'warn' && warnings.push(entry.message));
-    const tree = await generate(base, { name: 'chat', specFileSuffix: 'test' });
-    subscription.unsubscribe();
+    const {
+      result: tree,
+      logs: { warn: warnings },
+    } = await withRunnerLogs(() => generate(base, { name: 'chat', specFileSuffix: 'test' }));
 
     expect(tree.exists('/src/chat/chat.gateway.test.ts')).toBe(true);
     expect(tree.exists('/test/chat.e2e-test.ts')).toBe(true);
     expect(tree.exists('/test/asyncapi.e2e-test.ts')).toBe(true);
     expect(tree.files.filter((path) => /[.-]spec\.ts$/.test(path) && !path.includes('app.'))).toEqual([]);
     expect(warnings).toContainEqual(expect.stringMatching(/chat.gateway.test.ts does not match the unit tests/));
+  });
+
+  it.each([11, 12] as FixtureMajor[])('ends with the next steps in the commands of a Nest %i app', async (major) => {
+    const { logs } = await withRunnerLogs(() =>
+      generate(createNestAppTree(major), { name: 'chat', skipInstall: true }),
+    );
+
+    expect(logs.info.at(-1)?.split('\n')).toEqual([
+      'The chat gateway serves /chat (src/chat/). Next:',
+      expect.stringMatching(/^ {2}npm install +# you passed --skip-install$/),
+      expect.stringMatching(/^ {2}npm test -- chat +# its unit spec$/),
+      expect.stringMatching(/^ {2}npm run test:e2e -- chat +# its e2e spec/),
+      expect.stringMatching(
+        /^ {2}REALTIME_PLAYGROUND=1 npm run start +# then open http:\/\/localhost:3000\/realtime\/playground/,
+      ),
+      expect.stringMatching(/^ {2}nest g realtime-event chat\/<event> +# one more event$/),
+    ]);
   });
 
   it('takes the spec file suffix from nest-cli.json', async () => {

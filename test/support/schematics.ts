@@ -18,6 +18,21 @@ export interface RuleLogs {
   warn: string[];
 }
 
+/** Runs `run` (e.g. a runner.runSchematic), keeping what the runner logged meanwhile. */
+export async function withRunnerLogs<T>(run: () => Promise<T>): Promise<{ result: T; logs: RuleLogs }> {
+  const logs: RuleLogs = { info: [], warn: [] };
+  const subscription = runner.logger.subscribe((entry) => {
+    if (entry.level === 'info' || entry.level === 'warn') {
+      logs[entry.level].push(entry.message);
+    }
+  });
+  try {
+    return { result: await run(), logs };
+  } finally {
+    subscription.unsubscribe();
+  }
+}
+
 /** Runs one rule on `tree` in a schematic context of our collection, returning what it logged. */
 export async function applyRule(rule: Rule, tree: UnitTestTree): Promise<RuleLogs> {
   const logger = new logging.Logger('rule');
