@@ -3,7 +3,7 @@ import { JSONFile } from '@schematics/angular/utility/json-file';
 import { posix } from 'node:path';
 import { SourceFormatter } from './formatting';
 import { HostProject, ModuleSystem } from './host-project';
-import { findRootModule } from './main-file';
+import { environmentImports, findRootModule } from './main-file';
 import { relativeImport } from './paths';
 import { followEjectedRuntime } from './runtime-location';
 import { renderTemplates, RenderTemplatesOptions, withSpecFileSuffix } from './templates';
@@ -103,6 +103,7 @@ export function asyncApiTemplates(
     esm: host.moduleSystem === ModuleSystem.Esm,
     scriptName: ASYNCAPI_SCRIPT,
     outputPath: asyncApiOutputPath(host),
+    envImports: environmentImports(tree, host.mainPath),
   };
   const fromFile = (file: string) => ({
     ...shared,

@@ -380,6 +380,27 @@ export function findRootModule(tree: Tree, mainPath: string): RootModule | undef
   return tree.exists(path) ? { className, path } : undefined;
 }
 
+/** Packages whose side-effect import loads the environment, as `import 'dotenv/config'` does. */
+const ENVIRONMENT_LOADER = /^(dotenv|dotenv-flow|dotenv-expand|@dotenvx\/dotenvx)\/config$/;
+
+/**
+ * The side-effect imports of the entry file that load the environment (`import 'dotenv/config'`), in order:
+ * what a second entry of the app (`src/asyncapi.ts`) needs before it imports the root module, whose
+ * configuration may read variables when it is imported.
+ *
+ * @example
+ * environmentImports(tree, '/src/main.ts'); // ['dotenv/config']
+ */
+export function environmentImports(tree: Tree, mainPath: string): string[] {
+  return readSourceFile(tree, mainPath)
+    .statements.filter(ts.isImportDeclaration)
+    .filter((declaration) => declaration.importClause === undefined)
+    .map((declaration) => declaration.moduleSpecifier)
+    .filter((specifier): specifier is ts.StringLiteral => ts.isStringLiteral(specifier))
+    .map((specifier) => specifier.text)
+    .filter((specifier) => ENVIRONMENT_LOADER.test(specifier));
+}
+
 /** The runtime's function main.ts calls to pick the socket.io adapter at run time. */
 export const USE_ADAPTER_FUNCTION = 'useRealtimeAdapter';
 

@@ -8,7 +8,7 @@ import {
 } from '../../src/utils/asyncapi-document';
 import { detectHostProject } from '../../src/utils/host-project';
 import { readSourceFile, ts } from '../../src/utils/typescript';
-import { addMonorepoApp, createNestAppTree, FixtureMajor } from '../fixtures/nest-app';
+import { addMonorepoApp, createNestAppTree, editMain, FixtureMajor } from '../fixtures/nest-app';
 import { namedImports } from '../support/generated-source';
 import { runner, snapshot } from '../support/schematics';
 
@@ -153,6 +153,24 @@ describe('the asyncapi script', () => {
       "import { RootModule } from '../src/app.module.js';",
     );
   });
+
+  it.each([11, 12] as FixtureMajor[])(
+    'builds the document in preview, after the environment main.ts loads, in Nest %i',
+    async (major) => {
+      const tree = createNestAppTree(major);
+      editMain(tree, { imports: ["import 'dotenv/config';", "import './tracing';"] });
+
+      await nestAdd(tree);
+
+      // The module graph without providers: no database, Redis or secret needed.
+      for (const path of ['/src/asyncapi.ts', '/test/asyncapi.e2e-spec.ts']) {
+        expect(tree.readContent(path)).toMatch(/createApplicationContext\(AppModule, \{\s+preview: true,/);
+        // Variables first, as main.ts loads them; other side effects (tracing) stay main.ts's.
+        expect(imports(tree, path)[0]).toBe('dotenv/config');
+        expect(imports(tree, path)).not.toContain('./tracing');
+      }
+    },
+  );
 
   it('adds nothing when main.ts does not say which module it boots, and says why', async () => {
     const tree = createNestAppTree(11);
