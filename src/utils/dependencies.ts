@@ -1,4 +1,4 @@
-import { chain, Rule, Tree } from '@angular-devkit/schematics';
+import { chain, Rule, SchematicContext, Tree } from '@angular-devkit/schematics';
 import {
   addDependency,
   DependencyType,
@@ -7,7 +7,9 @@ import {
   InstallBehavior,
 } from '@schematics/angular/utility/dependency';
 import { JSONFile } from '@schematics/angular/utility/json-file';
+import { lt, minVersion, valid } from 'semver';
 import { NestMajor } from './host-project';
+import { lockedVersion } from './locked-versions';
 import { GatewayType } from './project-defaults';
 
 interface DependencySet {
@@ -60,6 +62,72 @@ export const REALTIME_DEPENDENCIES: Record<NestMajor, DependencySet> = {
   },
 };
 
+/**
+ * The oldest versions of the app's own packages the runtime works with, and why: older ones, which a lockfile
+ * may hold (`nest add` leaves the app's entries alone otherwise), are raised to REALTIME_DEPENDENCIES'.
+ */
+export const MINIMUM_VERSIONS: Record<NestMajor, Record<string, { version: string; why: string }>> = {
+  11: {
+    '@nestjs/websockets': {
+      version: '11.1.12',
+      why: 'Nest tells adapters which handlers send their own ack (isAckHandledManually) from 11.1.12',
+    },
+    '@nestjs/platform-socket.io': { version: '11.1.12', why: 'it goes with @nestjs/websockets' },
+  },
+  12: {},
+};
+
+/**
+ * Raises the app's entries of MINIMUM_VERSIONS that admit, or whose lockfile holds, an older version, to the
+ * version we install (an exact pin stays exact), and socket.io with @nestjs/platform-socket.io, which pins it;
+ * says what changed and why. The install that follows (or the team's, with --skip-install) updates the lock.
+ */
+function raiseOutdated(nestMajor: NestMajor, packageJsonPath: string): Rule {
+  return (tree: Tree, context: SchematicContext) => {
+    const wanted = REALTIME_DEPENDENCIES[nestMajor].dependencies;
+    const raised: string[] = [];
+    for (const [name, minimum] of Object.entries(MINIMUM_VERSIONS[nestMajor])) {
+      const declared = getDependency(tree, name, packageJsonPath);
+      const lowest = declared === null ? null : safeMinVersion(declared.version);
+      const locked = lockedVersion(tree, name);
+      const tooOld = [lowest?.version, locked].find(
+        (version) => version !== undefined && valid(version) !== null && lt(version, minimum.version),
+      );
+      if (declared === null || lowest === null || tooOld === undefined) {
+        continue;
+      }
+      const base = wanted[name].replace(/^[\^~]/, '');
+      const version = valid(declared.version) === null ? `^${base}` : base;
+      new JSONFile(tree, packageJsonPath).modify([declared.type, name], version);
+      raised.push(`${name} ${declared.version} → ${version} (${minimum.why})`);
+      if (name === '@nestjs/platform-socket.io') {
+        const socketIo = getDependency(tree, 'socket.io', packageJsonPath);
+        if (socketIo !== null && socketIo.version !== wanted['socket.io']) {
+          new JSONFile(tree, packageJsonPath).modify([socketIo.type, 'socket.io'], wanted['socket.io']);
+          raised.push(`socket.io ${socketIo.version} → ${wanted['socket.io']} (the version it pins)`);
+        }
+      }
+    }
+    if (raised.length > 0) {
+      context.logger.info(
+        [
+          `Raised in ${packageJsonPath.slice(1)}, since nest-realtime needs newer versions than the app had or locked:`,
+          ...raised.map((line) => `  ${line}`),
+        ].join('\n'),
+      );
+    }
+  };
+}
+
+/** The lowest version a range admits; null for what is no semver range (a tag, a path, `workspace:`). */
+function safeMinVersion(range: string): { version: string } | null {
+  try {
+    return minVersion(range);
+  } catch {
+    return null;
+  }
+}
+
 export interface AddRealtimeDependenciesOptions {
   nestMajor: NestMajor;
   packageJsonPath?: string;
@@ -78,7 +146,7 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
   const packageJsonPath = options.packageJsonPath ?? '/package.json';
   return (tree) => {
     const { dependencies, devDependencies } = REALTIME_DEPENDENCIES[options.nestMajor];
-    const pinnedSocketIo = installedSocketIoPin(tree);
+    const pinnedSocketIo = installedSocketIoPin(tree, options.nestMajor);
     const runtime = pinnedSocketIo ? { ...dependencies, 'socket.io': pinnedSocketIo } : dependencies;
     const install = options.skipInstall ? InstallBehavior.None : InstallBehavior.Auto;
     const add = (versions: Record<string, string>, type: DependencyType): Rule[] =>
@@ -93,6 +161,7 @@ export function addRealtimeDependencies(options: AddRealtimeDependenciesOptions)
           }),
         );
     return chain([
+      raiseOutdated(options.nestMajor, packageJsonPath),
       runtimeInDependencies(packageJsonPath, install),
       ...add(runtime, DependencyType.Default),
       ...add(devDependencies, DependencyType.Dev),
@@ -167,11 +236,20 @@ export function keepTrailingNewline(path: string, original: Buffer | null): Rule
   };
 }
 
-function installedSocketIoPin(tree: Tree): string | undefined {
+function installedSocketIoPin(tree: Tree, nestMajor: NestMajor): string | undefined {
   const manifest = tree.read('/node_modules/@nestjs/platform-socket.io/package.json')?.toString('utf-8');
   if (!manifest) {
     return undefined;
   }
-  const pinned = (JSON.parse(manifest) as { dependencies?: Record<string, string> }).dependencies?.['socket.io'];
+  const { version, dependencies } = JSON.parse(manifest) as {
+    version?: string;
+    dependencies?: Record<string, string>;
+  };
+  // One too old for the runtime is raised (raiseOutdated), and the socket.io it pins goes with it.
+  const minimum = MINIMUM_VERSIONS[nestMajor]['@nestjs/platform-socket.io']?.version;
+  if (minimum !== undefined && version !== undefined && valid(version) !== null && lt(version, minimum)) {
+    return undefined;
+  }
+  const pinned = dependencies?.['socket.io'];
   return pinned && /^\d+\.\d+\.\d+$/.test(pinned) ? pinned : undefined;
 }

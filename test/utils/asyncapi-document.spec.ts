@@ -10,7 +10,7 @@ import { detectHostProject } from '../../src/utils/host-project';
 import { readSourceFile, ts } from '../../src/utils/typescript';
 import { addMonorepoApp, createNestAppTree, editMain, FixtureMajor } from '../fixtures/nest-app';
 import { namedImports } from '../support/generated-source';
-import { runner, snapshot } from '../support/schematics';
+import { runner, snapshot, withRunnerLogs } from '../support/schematics';
 
 function nestAdd(tree: UnitTestTree, options: Record<string, unknown> = {}): Promise<UnitTestTree> {
   return runner.runSchematic('nest-add', { skipInstall: true, ...options }, tree);
@@ -27,23 +27,9 @@ function imports(tree: UnitTestTree, path: string): string[] {
     .map((statement) => (statement.moduleSpecifier as ts.StringLiteral).text);
 }
 
-function warnings(run: () => Promise<unknown>): Promise<string[]> {
-  const messages: string[] = [];
-  const subscription = runner.logger.subscribe((entry) => {
-    if (entry.level === 'warn') {
-      messages.push(entry.message);
-    }
-  });
-  return run().then(
-    () => {
-      subscription.unsubscribe();
-      return messages;
-    },
-    (error: unknown) => {
-      subscription.unsubscribe();
-      throw error;
-    },
-  );
+/** What `run` warned. */
+async function warnings(run: () => Promise<unknown>): Promise<string[]> {
+  return (await withRunnerLogs(run)).logs.warn;
 }
 
 describe.each([11, 12] as FixtureMajor[])('npm run asyncapi in a Nest %i app', (major) => {

@@ -1,10 +1,8 @@
-import { callRule, SchematicContext } from '@angular-devkit/schematics';
 import { UnitTestTree } from '@angular-devkit/schematics/testing';
-import { lastValueFrom } from 'rxjs';
 import { version as OUR_VERSION } from '../../package.json';
 import { addRealtimeDependencies, REALTIME_DEPENDENCIES, RUNTIME_PACKAGE_NAME } from '../../src/utils/dependencies';
 import { createNestAppTree } from '../fixtures/nest-app';
-import { runner } from '../support/schematics';
+import { applyRule } from '../support/schematics';
 
 interface Manifest {
   dependencies: Record<string, string>;
@@ -31,11 +29,8 @@ function runtimeEntries(manifest: Manifest): Record<string, string | undefined> 
 }
 
 async function apply(tree: UnitTestTree, options: Parameters<typeof addRealtimeDependencies>[0]) {
-  const context = runner.engine.createContext(
-    runner.engine.createSchematic('realtime-gateway', runner.engine.createCollection('nest-realtime')),
-  ) as SchematicContext;
-  await lastValueFrom(callRule(addRealtimeDependencies(options), tree, context));
-  return { manifest: JSON.parse(tree.readContent('/package.json')) as Manifest, context };
+  const logs = await applyRule(addRealtimeDependencies(options), tree);
+  return { manifest: JSON.parse(tree.readContent('/package.json')) as Manifest, logs };
 }
 
 describe('addRealtimeDependencies', () => {
@@ -75,6 +70,68 @@ describe('addRealtimeDependencies', () => {
     );
     const { manifest } = await apply(tree, { nestMajor: 12 });
     expect(manifest.dependencies['socket.io']).toBe('4.9.1');
+  });
+
+  it('raises an exact pin older than the runtime needs, with socket.io, and says what and why', async () => {
+    const tree = appWith((manifest) => {
+      Object.assign(manifest.dependencies, {
+        '@nestjs/platform-socket.io': '11.0.20',
+        '@nestjs/websockets': '11.0.20',
+        'socket.io': '4.8.1',
+      });
+    });
+    tree.create(
+      '/node_modules/@nestjs/platform-socket.io/package.json',
+      JSON.stringify({ version: '11.0.20', dependencies: { 'socket.io': '4.8.1' } }),
+    );
+    const { manifest, logs } = await apply(tree, { nestMajor: 11 });
+    const wanted = REALTIME_DEPENDENCIES[11].dependencies;
+
+    expect(manifest.dependencies).toMatchObject({
+      '@nestjs/platform-socket.io': wanted['@nestjs/platform-socket.io'],
+      '@nestjs/websockets': wanted['@nestjs/websockets'].replace('^', ''),
+      'socket.io': wanted['socket.io'],
+    });
+    const said = logs.info.join('\n');
+    expect(said).toContain(
+      '@nestjs/websockets 11.0.20 → 11.2.6 (Nest tells adapters which handlers send their own ack',
+    );
+    expect(said).toContain('socket.io 4.8.1 → 4.8.3 (the version it pins)');
+  });
+
+  it.each([
+    ['package-lock.json', JSON.stringify({ packages: { 'node_modules/@nestjs/websockets': { version: '11.0.20' } } })],
+    [
+      'pnpm-lock.yaml',
+      "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      '@nestjs/websockets':\n        specifier: ^11.0.1\n        version: 11.0.20(@nestjs/common@11.1.6)\n",
+    ],
+    ['yarn.lock', '"@nestjs/websockets@^11.0.1":\n  version "11.0.20"\n  resolved "https://registry.yarnpkg.com/x"\n'],
+    ['yarn.lock', '__metadata:\n  version: 8\n\n"@nestjs/websockets@npm:^11.0.1":\n  version: 11.0.20\n'],
+  ])('raises a range whose %s holds an older version', async (file, lock) => {
+    const tree = appWith((manifest) => {
+      manifest.dependencies['@nestjs/websockets'] = '^11.0.1';
+    });
+    tree.create(`/${file}`, lock);
+    const { manifest } = await apply(tree, { nestMajor: 11 });
+
+    expect(manifest.dependencies['@nestjs/websockets']).toBe(
+      REALTIME_DEPENDENCIES[11].dependencies['@nestjs/websockets'],
+    );
+  });
+
+  it('leaves entries new enough, and what is no semver range, alone', async () => {
+    const tree = appWith((manifest) => {
+      manifest.dependencies['@nestjs/websockets'] = '^11.1.12';
+      manifest.dependencies['@nestjs/platform-socket.io'] = 'workspace:*';
+    });
+    tree.create(
+      '/package-lock.json',
+      JSON.stringify({ packages: { 'node_modules/@nestjs/websockets': { version: '11.2.0' } } }),
+    );
+    const { manifest } = await apply(tree, { nestMajor: 11 });
+
+    expect(manifest.dependencies['@nestjs/websockets']).toBe('^11.1.12');
+    expect(manifest.dependencies['@nestjs/platform-socket.io']).toBe('workspace:*');
   });
 
   it('keeps the final newline of package.json', async () => {
