@@ -7,7 +7,7 @@ import {
   InstallBehavior,
 } from '@schematics/angular/utility/dependency';
 import { JSONFile } from '@schematics/angular/utility/json-file';
-import { lt, minVersion, valid } from 'semver';
+import { intersects, lt, minVersion, valid } from 'semver';
 import { NestMajor } from './host-project';
 import { lockedVersion } from './locked-versions';
 import { GatewayType } from './project-defaults';
@@ -89,11 +89,14 @@ function raiseOutdated(nestMajor: NestMajor, packageJsonPath: string): Rule {
     for (const [name, minimum] of Object.entries(MINIMUM_VERSIONS[nestMajor])) {
       const declared = getDependency(tree, name, packageJsonPath);
       const lowest = declared === null ? null : safeMinVersion(declared.version);
-      const locked = lockedVersion(tree, name);
-      const tooOld = [lowest?.version, locked].find(
-        (version) => version !== undefined && valid(version) !== null && lt(version, minimum.version),
-      );
-      if (declared === null || lowest === null || tooOld === undefined) {
+      // Too old: a range that admits no version new enough (an exact pin, ~11.0.1), or one that admits older
+      // ones whose lockfile holds one (^11.0.1 locked at 11.0.20; the lockfile is read only then).
+      const tooOld =
+        declared !== null &&
+        lowest !== null &&
+        lt(lowest.version, minimum.version) &&
+        (!intersects(declared.version, `>=${minimum.version}`) || isOlder(lockedVersion(tree, name), minimum.version));
+      if (declared === null || !tooOld) {
         continue;
       }
       const base = wanted[name].replace(/^[\^~]/, '');
@@ -117,6 +120,10 @@ function raiseOutdated(nestMajor: NestMajor, packageJsonPath: string): Rule {
       );
     }
   };
+}
+
+function isOlder(version: string | undefined, than: string): boolean {
+  return version !== undefined && valid(version) !== null && lt(version, than);
 }
 
 /** The lowest version a range admits; null for what is no semver range (a tag, a path, `workspace:`). */
@@ -247,7 +254,7 @@ function installedSocketIoPin(tree: Tree, nestMajor: NestMajor): string | undefi
   };
   // One too old for the runtime is raised (raiseOutdated), and the socket.io it pins goes with it.
   const minimum = MINIMUM_VERSIONS[nestMajor]['@nestjs/platform-socket.io']?.version;
-  if (minimum !== undefined && version !== undefined && valid(version) !== null && lt(version, minimum)) {
+  if (minimum !== undefined && isOlder(version, minimum)) {
     return undefined;
   }
   const pinned = dependencies?.['socket.io'];

@@ -119,9 +119,9 @@ describe('addRealtimeDependencies', () => {
     );
   });
 
-  it('leaves entries new enough, and what is no semver range, alone', async () => {
+  it('leaves entries new enough, ranges locked new enough, and what is no semver range, alone', async () => {
     const tree = appWith((manifest) => {
-      manifest.dependencies['@nestjs/websockets'] = '^11.1.12';
+      manifest.dependencies['@nestjs/websockets'] = '^11.0.1';
       manifest.dependencies['@nestjs/platform-socket.io'] = 'workspace:*';
     });
     tree.create(
@@ -130,7 +130,7 @@ describe('addRealtimeDependencies', () => {
     );
     const { manifest } = await apply(tree, { nestMajor: 11 });
 
-    expect(manifest.dependencies['@nestjs/websockets']).toBe('^11.1.12');
+    expect(manifest.dependencies['@nestjs/websockets']).toBe('^11.0.1');
     expect(manifest.dependencies['@nestjs/platform-socket.io']).toBe('workspace:*');
   });
 
