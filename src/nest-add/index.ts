@@ -7,6 +7,7 @@ import { realtimeFeature } from '../realtime-gateway/index';
 import { featuresToUpgrade } from '../utils/earlier-features';
 import { pendingMigrations, recordAppVersion } from '../realtime-upgrade/migrations';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
+import { appScripts, formatNextSteps, NextStep, runSteps } from '../utils/next-steps';
 import { Schema as NestAddOptions } from './schema';
 
 /**
@@ -39,22 +40,30 @@ export function nestAdd(options: NestAddOptions): Rule {
       ...features.map((feature) => realtimeFeature(feature)),
       ...pendingMigrations(tree, host).map((migration) => migration.rule({ host, defaults, features, format })),
       recordAppVersion,
-      (_tree: Tree, context: SchematicContext) => printNextSteps(context, features.length > 0),
+      (done: Tree, context: SchematicContext) => printNextSteps(done, context, options, features.length > 0),
     ]);
   };
 }
 
-function printNextSteps(context: SchematicContext, hasFeatures: boolean): void {
+function printNextSteps(tree: Tree, context: SchematicContext, options: NestAddOptions, hasFeatures: boolean): void {
+  const steps: NextStep[] = [];
+  if (options.skipInstall) {
+    steps.push(['npm install', 'you passed --skip-install']);
+  }
+  if (!hasFeatures) {
+    steps.push(['nest g realtime-gateway chat', 'a chat feature: gateway, DTOs, service, tests']);
+  }
+  steps.push(
+    ...runSteps(appScripts(tree)),
+    ['nest g realtime-event chat/typing', 'one more event on a gateway'],
+    ['nest g realtime-k8s', 'Kubernetes manifests in deploy/'],
+  );
   context.logger.info(
     [
-      'nest-realtime is set up: src/realtime/ holds your options and auth policy, RealtimeModule is in your root module.',
-      'Next:',
-      ...(hasFeatures
-        ? []
-        : ['  nest g realtime-gateway chat          # a chat feature: gateway, DTOs, service, tests']),
-      '  nest g realtime-event chat/typing     # one more event on a gateway',
-      '  nest g realtime-k8s                   # Kubernetes manifests in deploy/',
-      '  npm install                           # if you passed --skip-install',
+      formatNextSteps(
+        'nest-realtime is set up: src/realtime/ holds your options and auth policy, RealtimeModule is in your root module.\nNext:',
+        steps,
+      ),
       'Run the app with JWT_SECRET set (or JWKS_URI in jwks mode); REDIS_URL to scale out.',
     ].join('\n'),
   );

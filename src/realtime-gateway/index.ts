@@ -8,8 +8,7 @@ import { EventPlan, recordedEventPlans, renderRecordedEventDtos, replayEvents } 
 import { addFeatureDependencies } from '../utils/dependencies';
 import { followEjectedRuntime } from '../utils/runtime-location';
 import { assertNoPendingMigrations } from '../realtime-upgrade/migrations';
-import { E2E_SCRIPT } from '../utils/e2e-setup';
-import { PackageJson, readJsonFile } from '../utils/host-project';
+import { appScripts, formatNextSteps, NextStep, runSteps } from '../utils/next-steps';
 import { ensureRealtimeSetup } from '../utils/realtime-setup';
 import { isEarlierReleaseOutput } from '../utils/earlier-releases';
 import { renderTemplates, withSpecFileSuffix } from '../utils/templates';
@@ -56,30 +55,23 @@ export function realtimeGateway(options: RealtimeGatewayOptions): Rule {
 /** What the developer does next with the feature just written, in the commands of this app. */
 function nextSteps(tree: Tree, plan: GatewayPlan): string {
   const { fileName } = plan.feature;
-  const scripts = readJsonFile<PackageJson>(tree, '/package.json')?.scripts ?? {};
+  const scripts = appScripts(tree);
   const specs = plan.options.spec !== false;
-  const steps: Array<[command: string, comment: string]> = [];
+  const steps: NextStep[] = [];
   if (plan.options.skipInstall) {
     steps.push(['npm install', 'you passed --skip-install']);
   }
   if (specs && scripts.test !== undefined) {
     steps.push([`npm test -- ${fileName}`, 'its unit spec']);
   }
-  if (specs && scripts[E2E_SCRIPT] !== undefined) {
-    steps.push([`npm run ${E2E_SCRIPT} -- ${fileName}`, 'its e2e spec: the app, socket.io clients']);
-  }
-  steps.push(
-    [
-      `REALTIME_PLAYGROUND=1 npm run ${scripts['start:dev'] === undefined ? 'start' : 'start:dev'}`,
-      'then open http://localhost:3000/realtime/playground (or your PORT)',
-    ],
-    [`nest g realtime-event ${fileName}/<event>`, 'one more event'],
-  );
-  const width = Math.max(...steps.map(([command]) => command.length)) + 2;
-  return [
+  steps.push(...runSteps(scripts, { filter: fileName, e2e: specs }), [
+    `nest g realtime-event ${fileName}/<event>`,
+    'one more event',
+  ]);
+  return formatNextSteps(
     `The ${plan.type} gateway serves ${plan.namespace} (${plan.featureDir.slice(1)}/). Next:`,
-    ...steps.map(([command, comment]) => `  ${command.padEnd(width)}# ${comment}`),
-  ].join('\n');
+    steps,
+  );
 }
 
 /**

@@ -276,6 +276,24 @@ describe('nest-add options', () => {
     expect(snapshot(base)).toEqual(before);
   });
 
+  it.each([11, 12] as FixtureMajor[])('ends with the next steps in the commands of a Nest %i app', async (major) => {
+    const { messages } = await nestAddLogged(createNestAppTree(major), { skipInstall: true });
+    const steps = messages.slice(messages.indexOf('Next:')).split('\n');
+
+    expect(steps).toEqual([
+      'Next:',
+      expect.stringMatching(/^ {2}npm install +# you passed --skip-install$/),
+      expect.stringMatching(/^ {2}nest g realtime-gateway chat +# a chat feature/),
+      expect.stringMatching(/^ {2}npm run test:e2e +# the e2e specs, the AsyncAPI one included$/),
+      expect.stringMatching(
+        /^ {2}REALTIME_PLAYGROUND=1 npm run start +# then open http:\/\/localhost:3000\/realtime\/playground/,
+      ),
+      expect.stringMatching(/^ {2}nest g realtime-event chat\/typing +# one more event on a gateway$/),
+      expect.stringMatching(/^ {2}nest g realtime-k8s +# Kubernetes manifests in deploy\/$/),
+      'Run the app with JWT_SECRET set (or JWKS_URI in jwks mode); REDIS_URL to scale out.',
+    ]);
+  });
+
   it("replaces Nest's stock IoAdapter and says so", async () => {
     const base = createNestAppTree(12);
     editMain(base, {
