@@ -42,8 +42,7 @@ export function freePort(): Promise<number> {
  * A throwaway redis-server without persistence, restartable on the same port.
  *
  * @example
- * const redisServer = new RedisServer(REDIS_SERVER_BINARY, await freePort());
- * await redisServer.start();
+ * const redisServer = await RedisServer.launch();
  * const env = { REDIS_URL: redisServer.url };
  */
 export class RedisServer {
@@ -53,6 +52,19 @@ export class RedisServer {
     private readonly binary: string,
     readonly port: number,
   ) {}
+
+  /**
+   * Starts {@link REDIS_SERVER_BINARY} on a free loopback port; fails with
+   * {@link SKIP_REASON_WITHOUT_REDIS} when it is not installed.
+   */
+  static async launch(): Promise<RedisServer> {
+    if (REDIS_SERVER_BINARY === undefined) {
+      throw new Error(SKIP_REASON_WITHOUT_REDIS);
+    }
+    const server = new RedisServer(REDIS_SERVER_BINARY, await freePort());
+    await server.start();
+    return server;
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;

@@ -89,14 +89,12 @@ function raiseOutdated(nestMajor: NestMajor, packageJsonPath: string): Rule {
     for (const [name, minimum] of Object.entries(MINIMUM_VERSIONS[nestMajor])) {
       const declared = getDependency(tree, name, packageJsonPath);
       const lowest = declared === null ? null : safeMinVersion(declared.version);
-      // Too old: a range that admits no version new enough (an exact pin, ~11.0.1), or one that admits older
-      // ones whose lockfile holds one (^11.0.1 locked at 11.0.20; the lockfile is read only then).
-      const tooOld =
-        declared !== null &&
-        lowest !== null &&
-        lt(lowest.version, minimum.version) &&
-        (!intersects(declared.version, `>=${minimum.version}`) || isOlder(lockedVersion(tree, name), minimum.version));
-      if (declared === null || !tooOld) {
+      if (declared === null || lowest === null || !lt(lowest.version, minimum.version)) {
+        continue;
+      }
+      // An exact or ~ pin admits nothing new enough; a ^ range does, unless its lockfile holds an older one.
+      const admitsNewEnough = intersects(declared.version, `>=${minimum.version}`);
+      if (admitsNewEnough && !isOlder(lockedVersion(tree, name), minimum.version)) {
         continue;
       }
       const base = wanted[name].replace(/^[\^~]/, '');

@@ -1,7 +1,6 @@
 import { SchematicsException, Tree } from '@angular-devkit/schematics';
 import { insertImport } from '@schematics/angular/utility/ast-utils';
 import { applyToUpdateRecorder } from '@schematics/angular/utility/change';
-import { posix } from 'node:path';
 import { resolveRelative } from './import-graph';
 import { readSourceFile, ts } from './typescript';
 
@@ -373,11 +372,8 @@ export function findRootModule(tree: Tree, mainPath: string): RootModule | undef
   }
   const className = booted.getText(source);
   const specifier = importOf(source, className)?.specifier;
-  if (specifier === undefined || !specifier.startsWith('.')) {
-    return undefined;
-  }
-  const path = `${posix.join(posix.dirname(mainPath), specifier.replace(/\.js$/, ''))}.ts`;
-  return tree.exists(path) ? { className, path } : undefined;
+  const path = specifier?.startsWith('.') ? resolveRelative(tree, mainPath, specifier) : undefined;
+  return path === undefined ? undefined : { className, path };
 }
 
 /** Packages whose side-effect import loads the environment, as `import 'dotenv/config'` does. */

@@ -10,6 +10,7 @@ import {
   ensureShutdownHooks,
   findRootModule,
   MainFileEdit,
+  RuntimeImportTest,
   SHUTDOWN_HOOKS_CALL,
   SHUTDOWN_SIGNALS,
   shutsDownOnEverySignal,
@@ -124,11 +125,15 @@ export function registerRealtimeModule(host: HostProject, format?: SourceFormatt
   };
 }
 
+/** Whether an import names the runtime, in this app (its package, or the copy it ejected). */
+function runtimeImports(tree: Tree): RuntimeImportTest {
+  const ejected = ejectedRuntime(tree);
+  return (fromFile, specifier) => isRuntimeSpecifier(ejected, fromFile, specifier);
+}
+
 /** Fails, before anything is written, on an entry file that sets a WebSocket adapter we cannot take over. */
 export function assertAdapterFits(tree: Tree, host: HostProject): void {
-  assertAdapterReplaceable(tree, host.mainPath, (fromFile, specifier) =>
-    isRuntimeSpecifier(ejectedRuntime(tree), fromFile, specifier),
-  );
+  assertAdapterReplaceable(tree, host.mainPath, runtimeImports(tree));
 }
 
 /**
@@ -141,7 +146,7 @@ export function bootstrapRealtime(host: HostProject): Rule {
       tree,
       host.mainPath,
       runtimeSpecifier(host, ejectedRuntime(tree), host.mainPath, RUNTIME_PACKAGE),
-      (fromFile, specifier) => isRuntimeSpecifier(ejectedRuntime(tree), fromFile, specifier),
+      runtimeImports(tree),
     );
     if (adapter === MainFileEdit.Updated) {
       context.logger.info(

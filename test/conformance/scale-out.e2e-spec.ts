@@ -1,16 +1,7 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { membershipField, presenceKeys, RealtimeRooms, RedisAdapterKind, type PresenceEvent } from 'nest-realtime';
-import {
-  REDIS_SERVER_BINARY,
-  RedisServer,
-  SKIP_REASON_WITHOUT_REDIS,
-  TEST_TIMEOUT_MS,
-  collectEvents,
-  connected,
-  freePort,
-  nextEvent,
-} from 'nest-realtime/testing';
+import { RedisServer, TEST_TIMEOUT_MS, collectEvents, connected, nextEvent } from 'nest-realtime/testing';
 import { LOBBY_NAMESPACE, type SaidEventDto } from './support/lobby.js';
 import {
   PRESENCE_SETTLED_MS,
@@ -57,11 +48,7 @@ describe('scale-out (conformance)', () => {
   let admin: Redis;
 
   beforeAll(async () => {
-    if (REDIS_SERVER_BINARY === undefined) {
-      throw new Error(SKIP_REASON_WITHOUT_REDIS);
-    }
-    redisServer = new RedisServer(REDIS_SERVER_BINARY, await freePort());
-    await redisServer.start();
+    redisServer = await RedisServer.launch();
     admin = new Redis(redisServer.port, '127.0.0.1', {
       maxRetriesPerRequest: null,
     });

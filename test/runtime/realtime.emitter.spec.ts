@@ -1,5 +1,5 @@
 import { RealtimeEmitter } from '../../runtime/redis/realtime.emitter.js';
-import { freePort, REDIS_SERVER_BINARY, RedisServer, SKIP_REASON_WITHOUT_REDIS } from '../../runtime/testing/index.js';
+import { RedisServer } from '../../runtime/testing/index.js';
 
 interface Events {
   orderStatusChanged: (payload: { orderId: string }) => void;
@@ -37,11 +37,7 @@ describe('RealtimeEmitter.connect', () => {
     let redis: RedisServer;
 
     beforeAll(async () => {
-      if (REDIS_SERVER_BINARY === undefined) {
-        throw new Error(SKIP_REASON_WITHOUT_REDIS);
-      }
-      redis = new RedisServer(REDIS_SERVER_BINARY, await freePort());
-      await redis.start();
+      redis = await RedisServer.launch();
     });
 
     afterAll(() => redis.kill());

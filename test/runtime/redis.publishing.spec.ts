@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Namespace } from 'socket.io';
 import { RealtimeRedis } from '../../runtime/redis/redis.client.js';
 import { withOutageOutbox, type ClusterAdapterFactory } from '../../runtime/redis/redis.publishing.js';
-import { freePort, REDIS_SERVER_BINARY, RedisServer, SKIP_REASON_WITHOUT_REDIS } from '../../runtime/testing/index.js';
+import { RedisServer } from '../../runtime/testing/index.js';
 
 const STREAM = 'outbox-test';
 // Short, so a held message would expire within the test if the outbox kept the event loop busy.
@@ -28,11 +28,7 @@ describe('withOutageOutbox on a real redis-server', () => {
   let publisher: RealtimeRedis;
 
   beforeAll(async () => {
-    if (REDIS_SERVER_BINARY === undefined) {
-      throw new Error(SKIP_REASON_WITHOUT_REDIS);
-    }
-    redis = new RedisServer(REDIS_SERVER_BINARY, await freePort());
-    await redis.start();
+    redis = await RedisServer.launch();
     publisher = RealtimeRedis.publisher(redis.url, 'outbox-test:pub');
     await publisher.ready();
   });

@@ -102,11 +102,18 @@ describe('ensureRealtimeAdapter', () => {
   ].join('\n');
 
   /** A fresh app whose main.ts has `imports` and runs `statements` before listening. */
-  function withAdapter(major: 11 | 12, imports: string, statements: string): UnitTestTree {
+  function withAdapter(major: 11 | 12, imports: string[], statements: string[]): UnitTestTree {
     const tree = createNestAppTree(major);
-    editMain(tree, { imports: imports.split('\n'), statements: statements.split('\n  ') });
+    editMain(tree, { imports, statements });
     return tree;
   }
+
+  /** bootstrap() of a fresh app once the runtime's adapter is all it sets. */
+  const BOOTSTRAP_WITH_OUR_ADAPTER = [
+    'const app = await NestFactory.create(AppModule);',
+    'await useRealtimeAdapter(app);',
+    'await app.listen(process.env.PORT ?? 3000);',
+  ];
 
   it.each([11, 12] as const)(
     'adds the call and its import right after NestFactory.create in Nest %i, once',
@@ -128,8 +135,8 @@ describe('ensureRealtimeAdapter', () => {
   it("takes the place of Nest's stock IoAdapter, and drops its import once unused", () => {
     const tree = withAdapter(
       11,
-      "import { IoAdapter } from '@nestjs/platform-socket.io';",
-      'app.useWebSocketAdapter(new IoAdapter(app));',
+      ["import { IoAdapter } from '@nestjs/platform-socket.io';"],
+      ['app.useWebSocketAdapter(new IoAdapter(app));'],
     );
     expect(ensure(tree)).toBe(MainFileEdit.Updated);
     const replaced = tree.readContent('/src/main.ts');
@@ -138,36 +145,28 @@ describe('ensureRealtimeAdapter', () => {
     expect(tree.readContent('/src/main.ts')).toBe(replaced);
     expect(replaced).not.toContain('IoAdapter');
     expect(replaced).toContain("import { useRealtimeAdapter } from 'nest-realtime';");
-    expect(bootstrapStatements(tree)).toEqual([
-      'const app = await NestFactory.create(AppModule);',
-      'await useRealtimeAdapter(app);',
-      'await app.listen(process.env.PORT ?? 3000);',
-    ]);
+    expect(bootstrapStatements(tree)).toEqual(BOOTSTRAP_WITH_OUR_ADAPTER);
   });
 
   it('removes a stock IoAdapter set after ours, keeping an import still in use', () => {
     const tree = withAdapter(
       12,
-      "import { IoAdapter, type IoAdapter as Stock } from '@nestjs/platform-socket.io';\nexport type Kept = Stock;",
-      'await useRealtimeAdapter(app);\n  app.useWebSocketAdapter(new IoAdapter(app));',
+      ["import { IoAdapter, type IoAdapter as Stock } from '@nestjs/platform-socket.io';", 'export type Kept = Stock;'],
+      ['await useRealtimeAdapter(app);', 'app.useWebSocketAdapter(new IoAdapter(app));'],
     );
     expect(ensure(tree)).toBe(MainFileEdit.Updated);
 
     expect(tree.readContent('/src/main.ts')).toContain(
       "import { type IoAdapter as Stock } from '@nestjs/platform-socket.io';",
     );
-    expect(bootstrapStatements(tree)).toEqual([
-      'const app = await NestFactory.create(AppModule);',
-      'await useRealtimeAdapter(app);',
-      'await app.listen(process.env.PORT ?? 3000);',
-    ]);
+    expect(bootstrapStatements(tree)).toEqual(BOOTSTRAP_WITH_OUR_ADAPTER);
   });
 
   it('accepts an adapter of the app that extends the runtime’s, changing nothing', () => {
     const tree = withAdapter(
       11,
-      "import { TracingAdapter } from './tracing.adapter';",
-      'const adapter = new TracingAdapter(app);\n  app.useWebSocketAdapter(adapter);',
+      ["import { TracingAdapter } from './tracing.adapter';"],
+      ['const adapter = new TracingAdapter(app);', 'app.useWebSocketAdapter(adapter);'],
     );
     tree.create(
       '/src/tracing.adapter.ts',
@@ -182,19 +181,26 @@ describe('ensureRealtimeAdapter', () => {
   it.each([
     [
       'the Nest docs’ Redis adapter',
-      'const redisIoAdapter = new RedisIoAdapter(app);\n  await redisIoAdapter.connectToRedis();\n  app.useWebSocketAdapter(redisIoAdapter);',
+      [
+        'const redisIoAdapter = new RedisIoAdapter(app);',
+        'await redisIoAdapter.connectToRedis();',
+        'app.useWebSocketAdapter(redisIoAdapter);',
+      ],
       'app.useWebSocketAdapter(redisIoAdapter)',
     ],
     [
       'an adapter set after ours',
-      'await useRealtimeAdapter(app);\n  app.useWebSocketAdapter(new RedisIoAdapter(app));',
+      ['await useRealtimeAdapter(app);', 'app.useWebSocketAdapter(new RedisIoAdapter(app));'],
       'app.useWebSocketAdapter(new RedisIoAdapter(app))',
     ],
-    ['the ws adapter', 'app.useWebSocketAdapter(new WsAdapter(app));', 'app.useWebSocketAdapter(new WsAdapter(app))'],
+    ['the ws adapter', ['app.useWebSocketAdapter(new WsAdapter(app));'], 'app.useWebSocketAdapter(new WsAdapter(app))'],
   ])('refuses %s, naming the line and what to change, and changes nothing', (_shape, statements, call) => {
     const tree = withAdapter(
       11,
-      "import { RedisIoAdapter } from './adapters/redis-io.adapter';\nimport { WsAdapter } from '@nestjs/platform-ws';",
+      [
+        "import { RedisIoAdapter } from './adapters/redis-io.adapter';",
+        "import { WsAdapter } from '@nestjs/platform-ws';",
+      ],
       statements,
     );
     tree.create('/src/adapters/redis-io.adapter.ts', NEST_DOCS_REDIS_ADAPTER);
